@@ -1,0 +1,3 @@
+from pfsense.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""The `pfsense` command: serve, record, sensors.
+
+User errors (a bad option, an unreadable recording, a missing sensor) print one line on stderr and
+exit with status 2; they never show a traceback.
+"""
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pfsense import __version__
+from pfsense.errors import ConfigError, PfsenseError, SensorTimeout
+from pfsense.layout import parse_plate_mm
+from pfsense.paths import data_dir
+from pfsense.sensors import SensorOptions, available_sensors, open_sensor
+from pfsense.sim.faults import KNOB_NAMES, parse_fault_knobs
+from pfsense.sim.script import parse_script
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own: usage and exit 2, kept to one clear line
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pfsense", description="Live feedback on plantar-fascia self-massage from HX711 load cells.")
+    parser.add_argument("--version", action="version", version=f"pfsense {__version__}")
+    parser.add_argument("--data-dir", help="where pfsense keeps its data (default: $PFSENSE_HOME, else your user data directory)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    sensor_options = _sensor_options_parser()
+
+    serve = commands.add_parser("serve", parents=[sensor_options], help="serve the live page",
+                                description="Serve the live feedback page and its API (/, /api/status, /api/stream).")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 lets a phone on your network in)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
+    serve.add_argument("--threads", type=int, default=16, help="web server threads; each open page holds one (default 16)")
+    serve.set_defaults(handler=cmd_serve)
+
+    record = commands.add_parser("record", parents=[sensor_options], help="record raw counts to a CSV file",
+                                 description="Record a sensor's raw counts, with the metadata to replay them, as CSV.")
+    record.add_argument("--seconds", type=float, required=True, help="how long to record (sensor time)")
+    record.add_argument("-o", "--output", required=True, help="the CSV file to write")
+    record.add_argument("--fast", action="store_true", help="do not wait in real time (sim and replay only)")
+    record.set_defaults(handler=cmd_record)
+
+    sensors = commands.add_parser("sensors", parents=[sensor_options], help="list sensors, or diagnose one",
+                                  description="List the sensor drivers, or read one for a while and report on it.")
+    sensors.add_argument("--diagnose", action="store_true", help="read the --sensor for --seconds and report")
+    sensors.add_argument("--seconds", type=float, default=3.0, help="how long to read when diagnosing (default 3)")
+    sensors.set_defaults(handler=cmd_sensors)
+    return parser
+
+
+def _sensor_options_parser() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_argument_group("sensor")
+    group.add_argument("--sensor", default="sim", help="sim or replay:PATH (default sim)")
+    group.add_argument("--layout", default="single", help="single (one cell under a ball) or plate4 (four corner cells)")
+    group.add_argument("--plate-mm", metavar="WxL", help="plate width x length in mm for plate4 (default 300x400)")
+    group.add_argument("--rate", type=_int_arg, default=80, help="HX711 samples per second: 10 or 80 (default 80)")
+    group.add_argument("--seed", type=_int_arg, default=0, help="the simulator's random seed (default 0)")
+    group.add_argument("--script", help="simulator script, e.g. 'rolling@arch:60 force=220; rest:10'")
+    group.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
+                       help=f"simulator fault knob, repeatable: {', '.join(KNOB_NAMES)}")
+    return options
+
+
+def _int_arg(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def sensor_options(args: argparse.Namespace, realtime: bool = True) -> SensorOptions:
+    """SensorOptions from the command line, every value checked."""
+    layout = args.layout
+    if layout not in ("single", "plate4"):
+        raise ConfigError(f"unknown layout {layout!r}: expected 'single' or 'plate4'")
+    if args.rate not in (10, 80):
+        raise ConfigError(f"rate {args.rate} SPS is not an HX711 rate: expected 10 or 80 (the board's RATE pin)")
+    channels = ("fl", "fr", "rl", "rr") if layout == "plate4" else ("cell",)
+    return SensorOptions(
+        layout=layout,
+        plate_mm=parse_plate_mm(args.plate_mm) if args.plate_mm else None,
+        rate_hz=args.rate,
+        realtime=realtime,
+        seed=args.seed,
+        script=tuple(parse_script(args.script)) if args.script else None,
+        faults=parse_fault_knobs(args.fault, channels),
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import create_server
+
+    from pfsense.live import LiveService
+    from pfsense.web import create_app
+
+    home = data_dir(args.data_dir)
+    sensor = open_sensor(args.sensor, sensor_options(args))
+    live = LiveService(sensor)
+    app = create_app(live, {"PFSENSE_DATA_DIR": str(home)})
+    try:
+        server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="pfsense")
+    except OSError as error:
+        sensor.close()
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {error.strerror}; choose another --port") from None
+    live.start()
+    port = server.effective_port
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"pfsense: serving {sensor.name} ({sensor.layout.name}) at http://{host}:{port}/  (Ctrl-C stops)", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"pfsense: bound to {args.host}: other devices on your network can open this page", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.stop()
+        server.close()
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from pfsense.recording import RecordingWriter
+
+    if not args.seconds > 0:
+        raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
+    options = sensor_options(args, realtime=not args.fast)
+    with open_sensor(args.sensor, options) as sensor:
+        writer = RecordingWriter(args.output, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, sensor.name)
+        with writer:
+            seconds = _record(sensor, writer, args.seconds)
+    print(f"pfsense: recorded {writer.samples} samples ({seconds:.1f} s) to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _record(sensor, writer, seconds: float) -> float:
+    """Write batches until `seconds` of sensor time are in the file; a stall is reported, not fatal."""
+    start_t_s = None
+    t_s = 0.0
+    try:
+        while True:
+            try:
+                batch = sensor.read()
+            except SensorTimeout as error:
+                print(f"pfsense: warning: {error}", file=sys.stderr)
+                continue
+            if batch is None:
+                break
+            start_t_s = batch.t_s[0] if start_t_s is None else start_t_s
+            keep = batch.t_s < start_t_s + seconds
+            writer.write(batch.select(keep))
+            t_s = float(batch.t_s[keep][-1] - start_t_s) if keep.any() else t_s
+            if not keep.all():
+                break
+    except KeyboardInterrupt:
+        print("pfsense: stopped; what was recorded is kept", file=sys.stderr)
+    return t_s
+
+
+def cmd_sensors(args: argparse.Namespace) -> int:
+    if args.diagnose:
+        from pfsense.diagnose import diagnose, format_report
+
+        print(format_report(diagnose(open_sensor(args.sensor, sensor_options(args)), args.seconds)))
+        return 0
+    for kind in available_sensors():
+        mark = "yes" if kind.available else "no "
+        print(f"{kind.pattern:<13} {mark}  {kind.description} ({kind.detail})")
+    print("\nDiagnose one with: pfsense sensors --diagnose --sensor NAME [--seconds N]")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except PfsenseError as error:
+        print(f"pfsense: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+

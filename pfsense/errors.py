@@ -1,0 +1,40 @@
+"""One exception tree for pfsense, mixing in the builtin each error also is (as gpiozero does).
+
+Every message says what went wrong, where, and what was expected, so the CLI can print it as one
+line and a user can act on it.
+"""
+
+
+class PfsenseError(Exception):
+    """Base of every error pfsense raises on purpose."""
+
+
+class ConfigError(PfsenseError, ValueError):
+    """An option or setting is out of range or of the wrong kind."""
+
+
+class SensorError(PfsenseError):
+    """Something is wrong with a sensor or its data."""
+
+
+class UnknownSensor(SensorError, LookupError):
+    """A sensor name that no driver answers to."""
+
+
+class SensorTimeout(SensorError, TimeoutError):
+    """No sample arrived within the timeout: the sensor is stalled, unplugged or unpowered."""
+
+
+class SensorClosed(SensorError):
+    """The sensor was used after close()."""
+
+
+class RecordingError(PfsenseError, ValueError):
+    """A recording file cannot be read; the message names the file and line."""
+
+    def __init__(self, path: object, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem

@@ -1,0 +1,83 @@
+"""Sensors: one interface whatever the hardware.
+
+Open one by name: ``open_sensor("sim", layout="plate4")`` or ``open_sensor("replay:session.csv")``.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pfsense.errors import ConfigError, UnknownSensor
+from pfsense.layout import make_layout
+from pfsense.sensors.base import Sensor
+from pfsense.sensors.batch import Batch, seq_gaps
+from pfsense.sensors.flags import SampleFlag
+from pfsense.sim.faults import FaultKnobs
+from pfsense.sim.hx711 import SUPPORTED_RATES_HZ
+from pfsense.sim.script import Segment
+
+__all__ = ["Batch", "SampleFlag", "Sensor", "SensorOptions", "available_sensors", "open_sensor", "seq_gaps"]
+
+
+@dataclass(frozen=True)
+class SensorOptions:
+    """What the command line can say about a sensor. Options a driver has no use for are ignored
+    (a recording knows its own layout and rate)."""
+
+    layout: str = "single"
+    plate_mm: tuple[float, float] | None = None
+    rate_hz: int = 80
+    realtime: bool = True
+    seed: int = 0
+    script: tuple[Segment, ...] | None = None
+    loop: bool = True
+    faults: FaultKnobs = field(default_factory=FaultKnobs)
+
+
+@dataclass(frozen=True)
+class SensorKind:
+    pattern: str
+    description: str
+    available: bool
+    detail: str
+
+
+def open_sensor(name: str, options: SensorOptions | None = None) -> Sensor:
+    """Open a sensor by name (not yet started: use it in a ``with`` block or call start())."""
+    options = options or SensorOptions()
+    kind, _, argument = name.partition(":")
+    if kind == "sim" and not argument:
+        return _open_sim(options)
+    if kind == "replay" and argument:
+        from pfsense.sensors.replay import ReplaySensor
+
+        return ReplaySensor(Path(argument), options.realtime, options.plate_mm)
+    if kind in ("serial", "gpio"):
+        raise UnknownSensor(f"the {kind} driver is not in this version of pfsense yet: use 'sim' or 'replay:PATH'")
+    raise UnknownSensor(f"unknown sensor {name!r}: expected 'sim' or 'replay:PATH' (see 'pfsense sensors')")
+
+
+def _open_sim(options: SensorOptions) -> Sensor:
+    from pfsense.sensors.sim import SimSensor
+    from pfsense.sim.simulator import SimConfig
+
+    if options.rate_hz not in SUPPORTED_RATES_HZ:
+        raise ConfigError(f"rate {options.rate_hz!r} SPS is not an HX711 rate: expected 10 or 80")
+    layout = make_layout(options.layout, options.plate_mm)
+    config = SimConfig(layout=layout, rate_hz=options.rate_hz, seed=options.seed, loop=options.loop, faults=options.faults)
+    if options.script is not None:
+        config = SimConfig(**{**config.__dict__, "script": options.script})
+    return SimSensor(config, realtime=options.realtime)
+
+
+def available_sensors() -> list[SensorKind]:
+    """Every driver this pfsense has, and whether it can be used on this machine."""
+    gpio_chips = sorted(str(p) for p in Path("/dev").glob("gpiochip*"))
+    return [
+        SensorKind("sim", "simulated foot, ball and HX711s (layouts single, plate4)", True, "always available"),
+        SensorKind("replay:PATH", "plays back a recording or a plain t,force CSV", True, "needs a file"),
+        SensorKind("serial:PORT", "Raspberry Pi Pico reading the HX711s over USB", False, "not in this version yet"),
+        SensorKind(
+            "gpio", "HX711 wired to this computer's GPIO", False,
+            f"not in this version yet ({', '.join(gpio_chips) or 'no /dev/gpiochip* here'})",
+        ),  # fmt: skip
+    ]

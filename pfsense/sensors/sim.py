@@ -1,0 +1,70 @@
+"""The `sim` sensor: the simulated device, paced in real time like hardware or as fast as possible."""
+
+import math
+import time
+
+from pfsense.errors import SensorTimeout
+from pfsense.sensors.base import Sensor
+from pfsense.sensors.batch import Batch
+from pfsense.sensors.pacing import Pacer
+from pfsense.sim.simulator import SimConfig, Simulation, SimRows
+
+MAX_BATCH_S = 1.0  # a reader that fell behind catches up at most a second per read
+FAST_BATCH_SAMPLES = 256
+
+
+class SimSensor(Sensor):
+    """Simulated HX711s under a foot on a ball. `realtime=False` yields as fast as asked, with the
+    same t_s, counts and truth as real time would give; the timeout then counts simulated time."""
+
+    def __init__(self, config: SimConfig, realtime: bool = True, batch_samples: int = FAST_BATCH_SAMPLES) -> None:
+        self.simulation = Simulation(config)
+        super().__init__("sim", config.layout, config.rate_hz, self.simulation.nominal_calibration)
+        self.realtime = realtime
+        self.batch_samples = batch_samples
+        self._pacer = Pacer()
+
+    def describe(self) -> dict:
+        return {**super().describe(), "realtime": self.realtime, "seed": self.simulation.config.seed}
+
+    def _start(self) -> None:
+        self._pacer.start(self.simulation.next_t_s)
+
+    def _read(self, timeout_s: float) -> Batch | None:
+        if self.realtime:
+            return self._read_realtime(timeout_s)
+        return self._read_fast(timeout_s)
+
+    def _read_fast(self, timeout_s: float) -> Batch | None:
+        give_up_t_s = self.simulation.next_t_s + timeout_s
+        while not self.simulation.ended:
+            rows = self.simulation.next_rows(self.batch_samples)
+            if len(rows.t_s):
+                return self._batch(rows)
+            if self.simulation.next_t_s >= give_up_t_s:
+                raise self._timeout(timeout_s)
+        return None
+
+    def _read_realtime(self, timeout_s: float) -> Batch | None:
+        deadline = time.monotonic() + timeout_s
+        max_rows = max(1, round(MAX_BATCH_S * self.rate_hz))
+        while self._running and not self.simulation.ended:
+            due = math.floor(self._pacer.due_t_s() * self.rate_hz) + 1 - round(self.simulation.next_t_s * self.rate_hz)
+            if due > 0:
+                rows = self.simulation.next_rows(min(due, max_rows))
+                if len(rows.t_s):
+                    return self._batch(rows)
+                continue  # stalled or dropped: look again
+            if not self._pacer.wait_until(self.simulation.next_t_s, self._wake, deadline):
+                if time.monotonic() >= deadline:
+                    raise self._timeout(timeout_s)
+        return None
+
+    def _batch(self, rows: SimRows) -> Batch:
+        return Batch(rows.t_s, self._pacer.acquired_at(rows.t_s), rows.seq, rows.counts, rows.flags, rows.truth)
+
+    def _timeout(self, timeout_s: float) -> SensorTimeout:
+        return SensorTimeout(
+            f"simulated sensor gave no sample for {timeout_s:g} s: it is stalled "
+            "(fault knob stall_at_s), as an unplugged HX711 would be"
+        )

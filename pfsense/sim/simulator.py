@@ -1,0 +1,228 @@
+"""The whole simulated device: script -> foot and ball -> cells -> HX711s -> faults -> rows.
+
+`Simulation.next_rows(n)` advances the ideal sample grid by n conversions and returns the rows that
+arrive, with the ground truth behind each. Output depends only on the config and seed, never on how
+the stream is cut into calls.
+"""
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from pfsense import doses, plate
+from pfsense.calibration import Calibration
+from pfsense.errors import ConfigError
+from pfsense.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
+from pfsense.layout import Layout, make_layout
+from pfsense.sensors.batch import SEQ_MODULO
+from pfsense.sensors.flags import SampleFlag
+from pfsense.sim.faults import FaultInjector, FaultKnobs
+from pfsense.sim.hx711 import HX711Model
+from pfsense.sim.motion import SegmentMotion, Variability, segment_motion
+from pfsense.sim.script import Segment, demo_script
+
+OFFSET_SPREAD_COUNTS = 40_000.0  # bridge imbalance: each cell's zero is somewhere near, not at, 0
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything that defines a simulated device and the person using it."""
+
+    layout: Layout = field(default_factory=lambda: make_layout("single"))
+    rate_hz: int = 80
+    script: tuple[Segment, ...] = field(default_factory=lambda: tuple(demo_script()))
+    loop: bool = True
+    seed: int = 0
+    body_mass_kg: float = doses.REFERENCE_BODY_MASS_KG
+    foot_mm: float = DEFAULT_FOOT_MM
+    variability: Variability = field(default_factory=Variability)
+    faults: FaultKnobs = field(default_factory=FaultKnobs)
+    noise_scale: float = 1.0
+    drift_n_per_min: float = 0.1  # typical warm-up zero drift; raise it to exercise re-zeroing
+    creep_fraction: float = 0.0
+    plate_mass_kg: float = 1.2  # the plate (or cradle) rests on the cells: a preload to tare away
+
+    def __post_init__(self) -> None:
+        if not self.script:
+            raise ConfigError("the simulator script has no segments")
+        low, high = FOOT_MM_RANGE
+        if not low <= self.foot_mm <= high:
+            raise ConfigError(f"foot length {self.foot_mm:g} mm is out of range: expected {low:g}-{high:g} mm")
+        if not 20.0 <= self.body_mass_kg <= 250.0:
+            raise ConfigError(f"body mass {self.body_mass_kg:g} kg is out of range: expected 20-250 kg")
+
+
+@dataclass(frozen=True, eq=False)
+class SimTruth:
+    """What really happened at each delivered row."""
+
+    sample_index: np.ndarray  # position on the ideal grid (t_s = sample_index / rate_hz)
+    force_n: np.ndarray  # total force from the foot (excludes the plate's own weight)
+    cell_force_n: np.ndarray  # (n, ch) force from the foot on each cell
+    x_mm: np.ndarray
+    y_mm: np.ndarray
+    sole_mm: np.ndarray
+    technique_code: np.ndarray  # techniques.TECHNIQUE_CODES, 0 = rest
+    zone_code: np.ndarray  # techniques.ZONE_CODES, 0 = none
+    segment_index: np.ndarray  # which script segment (counting loops)
+    fault: np.ndarray  # (n, ch) FaultCode
+    ideal_counts: np.ndarray  # (n, ch) counts without noise or faults
+
+    def select(self, rows: np.ndarray) -> "SimTruth":
+        return SimTruth(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
+
+    @staticmethod
+    def concat(truths: list["SimTruth"]) -> "SimTruth":
+        names = SimTruth.__dataclass_fields__
+        return SimTruth(*(np.concatenate([getattr(t, name) for t in truths]) for name in names))
+
+
+@dataclass(frozen=True, eq=False)
+class SimRows:
+    t_s: np.ndarray
+    seq: np.ndarray
+    counts: np.ndarray
+    flags: np.ndarray
+    truth: SimTruth
+
+
+class Simulation:
+    """A deterministic simulated device. Not thread-safe: one reader."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.layout = config.layout
+        self.rate_hz = config.rate_hz
+        self._rolling_force_n = doses.rolling_force_n(config.body_mass_kg)
+        self.cells = self._make_cells(config)
+        self._noise_rngs = [np.random.default_rng([config.seed, 3, i]) for i in range(len(self.cells))]
+        self._creep_n = [0.0] * len(self.cells)
+        self._faults = FaultInjector(config.faults, self.layout.channels, config.seed)
+        self._preload_n = config.plate_mass_kg * doses.GRAVITY_M_PER_S2 / len(self.cells)
+        self._next_index = 0  # next grid sample
+        self._conversions = 0  # conversions made so far (drives seq)
+        self._drop_pending = False
+        self._segment_number = -1
+        self._segment_start = 0
+        self._motion: SegmentMotion | None = None
+        self.ended = False
+
+    def _make_cells(self, config: SimConfig) -> list[HX711Model]:
+        rng = np.random.default_rng([config.seed, 1])
+        cells = []
+        for _ in self.layout.channels:
+            model = HX711Model(rate_hz=config.rate_hz, noise_scale=config.noise_scale)
+            drift = rng.choice([-1.0, 1.0]) * config.drift_n_per_min / 60.0 * model.counts_per_n
+            cells.append(
+                replace(
+                    model,
+                    offset_counts=float(rng.uniform(-OFFSET_SPREAD_COUNTS, OFFSET_SPREAD_COUNTS)),
+                    drift_counts_per_s=float(drift),
+                    creep_fraction=config.creep_fraction,
+                )
+            )
+        return cells
+
+    @property
+    def nominal_calibration(self) -> Calibration:
+        """The true zero (with the plate on) and scale of each cell, drift aside."""
+        return Calibration(
+            tuple(c.offset_counts + c.counts_per_n * self._preload_n for c in self.cells),
+            tuple(c.counts_per_n for c in self.cells),
+            source="simulator",
+        )
+
+    @property
+    def next_t_s(self) -> float:
+        return self._next_index / self.rate_hz
+
+    def next_rows(self, n: int) -> SimRows:
+        """Advance n conversions on the grid; return the rows that arrive (fewer when dropped,
+        stalled, or the script ended without looping)."""
+        motion = self._grid_truth(n)
+        count = len(motion["force_n"])
+        index = np.arange(self._next_index, self._next_index + count)
+        self._next_index += count
+        t_s = index / self.rate_hz
+        cell_force_n = self._cell_forces(motion)
+        ideal, counts = self._hx711_counts(t_s, cell_force_n)
+        injected = self._faults.inject(t_s, counts)
+        stalled = self._faults.knobs.is_stalled(t_s) if self._faults.stalls_whole_sensor else np.zeros(count, bool)
+        seq = (self._conversions + np.cumsum(~stalled) - 1) % SEQ_MODULO
+        self._conversions += int((~stalled).sum())
+        keep = self._mark_drops(~stalled, injected.flags)
+        truth = SimTruth(
+            index, motion["force_n"], cell_force_n, motion["x_mm"], motion["y_mm"], motion["sole_mm"],
+            motion["technique_code"], motion["zone_code"], motion["segment_index"], injected.fault, ideal,
+        ).select(keep)
+        return SimRows(t_s[keep], seq[keep].astype(np.uint16), injected.counts[keep], injected.flags[keep], truth)
+
+    def _mark_drops(self, converted: np.ndarray, flags: np.ndarray) -> np.ndarray:
+        """Rows that arrive; the first row after a lost one gets DROPPED on every channel."""
+        lost = converted & self._faults.dropped(len(converted))
+        keep = converted & ~lost
+        for row in range(len(keep)):  # short batches; the carry crosses calls
+            if lost[row]:
+                self._drop_pending = True
+            elif keep[row] and self._drop_pending:
+                flags[row] |= np.uint8(SampleFlag.DROPPED)
+                self._drop_pending = False
+        return keep
+
+    def _cell_forces(self, motion: dict) -> np.ndarray:
+        if not self.layout.is_plate:
+            return motion["force_n"][:, None].copy()
+        return plate.corner_forces_n(
+            motion["force_n"], motion["x_mm"], motion["y_mm"], self.layout.plate_width_mm, self.layout.plate_length_mm
+        )
+
+    def _hx711_counts(self, t_s: np.ndarray, cell_force_n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ideal = np.empty(cell_force_n.shape)
+        noisy = np.empty(cell_force_n.shape)
+        for ch, cell in enumerate(self.cells):
+            ideal[:, ch], noisy[:, ch], self._creep_n[ch] = cell.counts(
+                t_s, cell_force_n[:, ch] + self._preload_n, self._noise_rngs[ch], self._creep_n[ch]
+            )
+        return ideal, noisy
+
+    def _grid_truth(self, n: int) -> dict:
+        """Foot truth for the next n grid samples, across segment boundaries."""
+        parts = []
+        want = n
+        while want > 0 and self._load_segment_for(self._next_index + n - want):
+            offset = self._next_index + (n - want) - self._segment_start
+            take = min(want, len(self._motion.force_n) - offset)
+            parts.append(self._motion_slice(offset, take))
+            want -= take
+        if not parts:
+            return self._motion_slice(0, 0)
+        return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+    def _motion_slice(self, offset: int, take: int) -> dict:
+        m = self._motion
+        if m is None:
+            empty = np.zeros(0)
+            return dict(force_n=empty, x_mm=empty, y_mm=empty, sole_mm=empty, technique_code=np.zeros(0, np.uint8),
+                        zone_code=np.zeros(0, np.uint8), segment_index=np.zeros(0, np.int64))
+        part = slice(offset, offset + take)
+        return dict(
+            force_n=m.force_n[part], x_mm=m.x_mm[part], y_mm=m.y_mm[part], sole_mm=m.sole_mm[part],
+            technique_code=np.full(take, m.technique_code, np.uint8), zone_code=m.zone_code[part],
+            segment_index=np.full(take, self._segment_number, np.int64),
+        )
+
+    def _load_segment_for(self, index: int) -> bool:
+        """Load the segment holding grid sample `index`; False when the script is over."""
+        while self._motion is None or index >= self._segment_start + len(self._motion.force_n):
+            if self._motion is not None:
+                self._segment_start += len(self._motion.force_n)
+            number = self._segment_number + 1
+            script = self.config.script
+            if number >= len(script) and not self.config.loop:
+                self.ended = True
+                return False
+            self._segment_number = number
+            segment = script[number % len(script)].resolved(self._rolling_force_n)
+            rng = np.random.default_rng([self.config.seed, 2, number])
+            self._motion = segment_motion(segment, self.rate_hz, rng, self.config.variability, self.config.foot_mm)
+        return True
