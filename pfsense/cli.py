@@ -5,6 +5,7 @@ exit with status 2; they never show a traceback.
 """
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -109,6 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sensor.close()
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {error.strerror}; choose another --port") from None
     live.start()
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # systemd's stop: shut down cleanly
     port = server.effective_port
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"pfsense: serving {sensor.name} ({sensor.layout.name}) at http://{host}:{port}/  (Ctrl-C stops)", flush=True)
@@ -122,6 +124,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         live.stop()
         server.close()
     return 0
+
+
+def _raise_keyboard_interrupt(*_args: object) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_record(args: argparse.Namespace) -> int:

@@ -3,6 +3,8 @@
 import math
 import time
 
+import numpy as np
+
 from pfsense.errors import SensorTimeout
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
@@ -11,6 +13,7 @@ from pfsense.sim.simulator import SimConfig, Simulation, SimRows
 
 MAX_BATCH_S = 1.0  # a reader that fell behind catches up at most a second per read
 FAST_BATCH_SAMPLES = 256
+_STALLED = object()  # marker: simulated time passed the timeout without a row
 
 
 class SimSensor(Sensor):
@@ -23,6 +26,8 @@ class SimSensor(Sensor):
         self.realtime = realtime
         self.batch_samples = batch_samples
         self._pacer = Pacer()
+        self._pending: Batch | None = None  # rows held back behind a simulated stall
+        self._last_t_s: float | None = None
 
     def describe(self) -> dict:
         return {**super().describe(), "realtime": self.realtime, "seed": self.simulation.config.seed}
@@ -36,13 +41,35 @@ class SimSensor(Sensor):
         return self._read_fast(timeout_s)
 
     def _read_fast(self, timeout_s: float) -> Batch | None:
+        """Next rows on simulated time. A silence longer than the timeout in the simulated stream
+        (a stall) raises SensorTimeout once, as it would in real time, then the rows after it come."""
+        rows = self._pending or self._generate_fast(timeout_s)
+        self._pending = None
+        if rows is None:
+            return None
+        if rows is _STALLED:
+            self._last_t_s = None
+            raise self._timeout(timeout_s)
+        times = np.concatenate([[rows.t_s[0] if self._last_t_s is None else self._last_t_s], rows.t_s])
+        silent = np.flatnonzero(np.diff(times) > timeout_s)
+        if len(silent):
+            first = int(silent[0])
+            self._pending = rows.select(slice(first, None))
+            if first == 0:
+                self._last_t_s = None
+                raise self._timeout(timeout_s)
+            rows = rows.select(slice(0, first))
+        self._last_t_s = float(rows.t_s[-1])
+        return rows
+
+    def _generate_fast(self, timeout_s: float):
         give_up_t_s = self.simulation.next_t_s + timeout_s
         while not self.simulation.ended:
             rows = self.simulation.next_rows(self.batch_samples)
             if len(rows.t_s):
                 return self._batch(rows)
             if self.simulation.next_t_s >= give_up_t_s:
-                raise self._timeout(timeout_s)
+                return _STALLED
         return None
 
     def _read_realtime(self, timeout_s: float) -> Batch | None:

@@ -107,7 +107,10 @@ class FaultInjector:
     def __init__(self, knobs: FaultKnobs, channels: tuple[str, ...], seed: int) -> None:
         self.knobs = knobs
         self.channels = channels
-        self._rngs = {kind: np.random.default_rng([seed, 7, index]) for index, kind in enumerate(FaultCode)}
+        # One generator for where each fault strikes, another for what it does, so the draws never
+        # interleave differently when the stream is cut into different chunks.
+        self._where = {code: np.random.default_rng([seed, 7, code]) for code in FaultCode}
+        self._what = {code: np.random.default_rng([seed, 9, code]) for code in FaultCode}
         self._drop_rng = np.random.default_rng([seed, 8])
         self._stall_mask = np.array([knobs.stall_channels is None or name in knobs.stall_channels for name in channels])
 
@@ -132,7 +135,7 @@ class FaultInjector:
         return self._drop_rng.random(n) < self.knobs.drop_rate
 
     def _hits(self, code: FaultCode, rate: float, shape: tuple[int, int]) -> np.ndarray:
-        return self._rngs[code].random(shape) < rate
+        return self._where[code].random(shape) < rate
 
     @staticmethod
     def _mark(mask, flags, fault, flag: SampleFlag | None, code: FaultCode) -> None:
@@ -142,19 +145,19 @@ class FaultInjector:
 
     def _spikes(self, values, fault) -> None:
         hit = self._hits(FaultCode.SPIKE, self.knobs.spike_rate, values.shape)
-        bits = self._rngs[FaultCode.SPIKE].integers(17, 23, size=int(hit.sum()))
+        bits = self._what[FaultCode.SPIKE].integers(17, 23, size=int(hit.sum()))
         values[hit] = sign_extend_24_array((values[hit] & 0xFFFFFF) ^ (1 << bits))
         self._mark(hit, None, fault, None, FaultCode.SPIKE)
 
     def _saturation(self, values, flags, fault) -> None:
         hit = self._hits(FaultCode.SATURATION, self.knobs.saturation_rate, values.shape)
-        high = self._rngs[FaultCode.SATURATION].random(int(hit.sum())) < 0.5
+        high = self._what[FaultCode.SATURATION].random(int(hit.sum())) < 0.5
         values[hit] = np.where(high, COUNTS_MAX, COUNTS_MIN)
         self._mark(hit, flags, fault, SampleFlag.SATURATED, FaultCode.SATURATION)
 
     def _all_ones(self, values, fault) -> None:
         hit = self._hits(FaultCode.ALL_ONES, self.knobs.all_ones_rate, values.shape)
-        ones_bits = self._rngs[FaultCode.ALL_ONES].integers(18, 25, size=int(hit.sum()))
+        ones_bits = self._what[FaultCode.ALL_ONES].integers(18, 25, size=int(hit.sum()))
         values[hit] = sign_extend_24_array((1 << ones_bits) - 1)
         self._mark(hit, None, fault, None, FaultCode.ALL_ONES)
 

@@ -96,9 +96,10 @@ class Simulation:
         self._rolling_force_n = doses.rolling_force_n(config.body_mass_kg)
         self.cells = self._make_cells(config)
         self._noise_rngs = [np.random.default_rng([config.seed, 3, i]) for i in range(len(self.cells))]
-        self._creep_n = [0.0] * len(self.cells)
         self._faults = FaultInjector(config.faults, self.layout.channels, config.seed)
         self._preload_n = config.plate_mass_kg * doses.GRAVITY_M_PER_S2 / len(self.cells)
+        # The plate has rested on the cells long before the session: its creep has settled.
+        self._creep_n = [config.creep_fraction * self._preload_n] * len(self.cells)
         self._next_index = 0  # next grid sample
         self._conversions = 0  # conversions made so far (drives seq)
         self._drop_pending = False
@@ -125,9 +126,10 @@ class Simulation:
 
     @property
     def nominal_calibration(self) -> Calibration:
-        """The true zero (with the plate on) and scale of each cell, drift aside."""
+        """The true zero (with the plate on, settled) and scale of each cell, drift aside."""
+        settled_n = self._preload_n * (1.0 + self.config.creep_fraction)
         return Calibration(
-            tuple(c.offset_counts + c.counts_per_n * self._preload_n for c in self.cells),
+            tuple(c.offset_counts + c.counts_per_n * settled_n for c in self.cells),
             tuple(c.counts_per_n for c in self.cells),
             source="simulator",
         )
