@@ -23,14 +23,21 @@ class Calibration:
         if len(self.offset_counts) != len(self.counts_per_n):
             raise ConfigError("calibration needs one offset and one counts-per-newton per channel")
         if any(not np.isfinite(scale) or scale == 0 for scale in self.counts_per_n):
-            raise ConfigError(f"calibration counts per newton must be finite and non-zero, got {self.counts_per_n}")
+            raise ConfigError(
+                "calibration counts per newton must be finite and non-zero, "
+                f"got {self.counts_per_n}"
+            )
 
     def force_n(self, counts: np.ndarray) -> np.ndarray:
         """Newtons per channel for counts of shape (n, channels)."""
         offset = np.asarray(self.offset_counts, dtype=float)
-        return (np.asarray(counts, dtype=float) - offset) / np.asarray(self.counts_per_n, dtype=float)
+        return (np.asarray(counts, dtype=float) - offset) / np.asarray(
+            self.counts_per_n, dtype=float
+        )
 
     def counts(self, force_n: np.ndarray) -> np.ndarray:
         """The counts a force (n, channels) would read, rounded to whole counts."""
         scale = np.asarray(self.counts_per_n, dtype=float)
-        return np.rint(np.asarray(force_n, dtype=float) * scale + np.asarray(self.offset_counts, dtype=float))
+        return np.rint(
+            np.asarray(force_n, dtype=float) * scale + np.asarray(self.offset_counts, dtype=float)
+        )

@@ -26,30 +26,69 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pfsense", description="Live feedback on plantar-fascia self-massage from HX711 load cells.")
+    parser = _Parser(
+        prog="pfsense",
+        description="Live feedback on plantar-fascia self-massage from HX711 load cells.",
+    )
     parser.add_argument("--version", action="version", version=f"pfsense {__version__}")
-    parser.add_argument("--data-dir", help="where pfsense keeps its data (default: $PFSENSE_HOME, else your user data directory)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument(
+        "--data-dir",
+        help="where pfsense keeps its data (default: $PFSENSE_HOME, else your user data directory)",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     sensor_options = _sensor_options_parser()
 
-    serve = commands.add_parser("serve", parents=[sensor_options], help="serve the live page",
-                                description="Serve the live feedback page and its API (/, /api/status, /api/stream).")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 lets a phone on your network in)")
-    serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)")
-    serve.add_argument("--threads", type=int, default=16, help="web server threads; each open page holds one (default 16)")
+    serve = commands.add_parser(
+        "serve",
+        parents=[sensor_options],
+        help="serve the live page",
+        description="Serve the live feedback page and its API (/, /api/status, /api/stream).",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; 0.0.0.0 lets a phone on your network in)",
+    )
+    serve.add_argument(
+        "--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)"
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=16,
+        help="web server threads; each open page holds one (default 16)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
-    record = commands.add_parser("record", parents=[sensor_options], help="record raw counts to a CSV file",
-                                 description="Record a sensor's raw counts, with the metadata to replay them, as CSV.")
-    record.add_argument("--seconds", type=float, required=True, help="how long to record (sensor time)")
+    record = commands.add_parser(
+        "record",
+        parents=[sensor_options],
+        help="record raw counts to a CSV file",
+        description="Record a sensor's raw counts, with the metadata to replay them, as CSV.",
+    )
+    record.add_argument(
+        "--seconds", type=float, required=True, help="how long to record (sensor time)"
+    )
     record.add_argument("-o", "--output", required=True, help="the CSV file to write")
-    record.add_argument("--fast", action="store_true", help="do not wait in real time (sim and replay only)")
+    record.add_argument(
+        "--fast", action="store_true", help="do not wait in real time (sim and replay only)"
+    )
     record.set_defaults(handler=cmd_record)
 
-    sensors = commands.add_parser("sensors", parents=[sensor_options], help="list sensors, or diagnose one",
-                                  description="List the sensor drivers, or read one for a while and report on it.")
-    sensors.add_argument("--diagnose", action="store_true", help="read the --sensor for --seconds and report")
-    sensors.add_argument("--seconds", type=float, default=3.0, help="how long to read when diagnosing (default 3)")
+    sensors = commands.add_parser(
+        "sensors",
+        parents=[sensor_options],
+        help="list sensors, or diagnose one",
+        description="List the sensor drivers, or read one for a while and report on it.",
+    )
+    sensors.add_argument(
+        "--diagnose", action="store_true", help="read the --sensor for --seconds and report"
+    )
+    sensors.add_argument(
+        "--seconds", type=float, default=3.0, help="how long to read when diagnosing (default 3)"
+    )
     sensors.set_defaults(handler=cmd_sensors)
     return parser
 
@@ -58,13 +97,30 @@ def _sensor_options_parser() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
     group = options.add_argument_group("sensor")
     group.add_argument("--sensor", default="sim", help="sim or replay:PATH (default sim)")
-    group.add_argument("--layout", default="single", help="single (one cell under a ball) or plate4 (four corner cells)")
-    group.add_argument("--plate-mm", metavar="WxL", help="plate width x length in mm for plate4 (default 300x400)")
-    group.add_argument("--rate", type=_int_arg, default=80, help="HX711 samples per second: 10 or 80 (default 80)")
-    group.add_argument("--seed", type=_int_arg, default=0, help="the simulator's random seed (default 0)")
-    group.add_argument("--script", help="simulator script, e.g. 'rolling@arch:60 force=220; rest:10'")
-    group.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
-                       help=f"simulator fault knob, repeatable: {', '.join(KNOB_NAMES)}")
+    group.add_argument(
+        "--layout",
+        default="single",
+        help="single (one cell under a ball) or plate4 (four corner cells)",
+    )
+    group.add_argument(
+        "--plate-mm", metavar="WxL", help="plate width x length in mm for plate4 (default 300x400)"
+    )
+    group.add_argument(
+        "--rate", type=_int_arg, default=80, help="HX711 samples per second: 10 or 80 (default 80)"
+    )
+    group.add_argument(
+        "--seed", type=_int_arg, default=0, help="the simulator's random seed (default 0)"
+    )
+    group.add_argument(
+        "--script", help="simulator script, e.g. 'rolling@arch:60 force=220; rest:10'"
+    )
+    group.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"simulator fault knob, repeatable: {', '.join(KNOB_NAMES)}",
+    )
     return options
 
 
@@ -81,7 +137,9 @@ def sensor_options(args: argparse.Namespace, realtime: bool = True) -> SensorOpt
     if layout not in ("single", "plate4"):
         raise ConfigError(f"unknown layout {layout!r}: expected 'single' or 'plate4'")
     if args.rate not in (10, 80):
-        raise ConfigError(f"rate {args.rate} SPS is not an HX711 rate: expected 10 or 80 (the board's RATE pin)")
+        raise ConfigError(
+            f"rate {args.rate} SPS is not an HX711 rate: expected 10 or 80 (the board's RATE pin)"
+        )
     channels = ("fl", "fr", "rl", "rr") if layout == "plate4" else ("cell",)
     return SensorOptions(
         layout=layout,
@@ -105,17 +163,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     live = LiveService(sensor)
     app = create_app(live, {"PFSENSE_DATA_DIR": str(home)})
     try:
-        server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="pfsense")
+        server = create_server(
+            app, host=args.host, port=args.port, threads=args.threads, ident="pfsense"
+        )
     except OSError as error:
         sensor.close()
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {error.strerror}; choose another --port") from None
+        raise ConfigError(
+            f"cannot listen on {args.host}:{args.port}: {error.strerror}; choose another --port"
+        ) from None
     live.start()
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # systemd's stop: shut down cleanly
+    _stop_on_signals(live)
     port = server.effective_port
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"pfsense: serving {sensor.name} ({sensor.layout.name}) at http://{host}:{port}/  (Ctrl-C stops)", flush=True)
+    print(
+        f"pfsense: serving {sensor.name} ({sensor.layout.name}) "
+        f"at http://{host}:{port}/  (Ctrl-C stops)",
+        flush=True,
+    )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"pfsense: bound to {args.host}: other devices on your network can open this page", flush=True)
+        print(
+            f"pfsense: bound to {args.host}: other devices on your network can open this page",
+            flush=True,
+        )
     try:
         server.run()
     except KeyboardInterrupt:
@@ -126,8 +195,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _raise_keyboard_interrupt(*_args: object) -> None:
-    raise KeyboardInterrupt
+def _stop_on_signals(live) -> None:
+    """Ctrl-C and systemd's SIGTERM: end the streams first, so that waitress's own shutdown
+    (which waits for its worker threads) is not held up by open Server-Sent-Events responses."""
+
+    def stop(*_args: object) -> None:
+        live.stop()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -137,15 +214,21 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
     options = sensor_options(args, realtime=not args.fast)
     with open_sensor(args.sensor, options) as sensor:
-        writer = RecordingWriter(args.output, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, sensor.name)
+        writer = RecordingWriter(
+            args.output, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, sensor.name
+        )
         with writer:
             seconds = _record(sensor, writer, args.seconds)
-    print(f"pfsense: recorded {writer.samples} samples ({seconds:.1f} s) to {args.output}", file=sys.stderr)
+    print(
+        f"pfsense: recorded {writer.samples} samples ({seconds:.1f} s) to {args.output}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _record(sensor, writer, seconds: float) -> float:
-    """Write batches until `seconds` of sensor time are in the file; a stall is reported, not fatal."""
+    """Write batches until `seconds` of sensor time are in the file. A stall is reported,
+    not fatal; Ctrl-C keeps what was written."""
     start_t_s = None
     t_s = 0.0
     try:
@@ -190,4 +273,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-

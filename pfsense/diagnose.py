@@ -71,24 +71,32 @@ def _summarise(report: Diagnosis, batch: Batch) -> None:
             "all_ones": int(np.count_nonzero(counts == -1)),
         }
         if unique == 1:
-            report.problems.append(f"{name}: one unique value ({counts[0]}) means a wiring fault (DOUT stuck, or no load cell)")
+            report.problems.append(
+                f"{name}: one unique value ({counts[0]}) means a wiring fault "
+                "(DOUT stuck, or no load cell)"
+            )
     if report.timeouts:
         report.problems.append(f"{report.timeouts} read(s) timed out: the sensor stalled")
     if report.achieved_rate_hz and report.achieved_rate_hz < 0.9 * report.nominal_rate_hz:
-        report.problems.append(f"achieved {report.achieved_rate_hz:.1f} samples/s, below the nominal {report.nominal_rate_hz:g}")
+        report.problems.append(
+            f"achieved {report.achieved_rate_hz:.1f} samples/s, "
+            f"below the nominal {report.nominal_rate_hz:g}"
+        )
 
 
 def format_report(report: Diagnosis) -> str:
     lines = [
         f"sensor {report.sensor}: {report.samples} samples in {report.seconds:g} s",
-        f"  rate: {report.achieved_rate_hz:.1f} samples/s achieved, {report.nominal_rate_hz:g} nominal",
+        f"  rate: {report.achieved_rate_hz:.1f} samples/s achieved, "
+        f"{report.nominal_rate_hz:g} nominal",
         f"  lost samples (sequence gaps): {report.lost_samples}; read timeouts: {report.timeouts}",
         "  flagged: " + (", ".join(f"{k} {v}" for k, v in report.flagged.items() if v) or "none"),
     ]
     for name, stats in report.per_channel.items():
         lines.append(
             f"  {name}: mean {stats['mean_counts']:.0f} counts, sd {stats['sd_counts']:.1f}, "
-            f"{stats['unique_values']} unique values, {stats['saturation_codes']} saturation codes, {stats['all_ones']} all-ones"
+            f"{stats['unique_values']} unique values, "
+            f"{stats['saturation_codes']} saturation codes, {stats['all_ones']} all-ones"
         )
     lines += [f"  PROBLEM: {problem}" for problem in report.problems] or ["  no problems found"]
     return "\n".join(lines)

@@ -25,7 +25,8 @@ def batch_force_n(batch: Batch, calibration: Calibration) -> np.ndarray:
 
 
 def frame_event(batch: Batch, calibration: Calibration, layout: Layout) -> dict:
-    """The frame event for a batch: every sample's time and total force (plus position on a plate)."""
+    """The frame event for a batch: every sample's time and total force, and on a plate the
+    position."""
     cell_force_n = batch_force_n(batch, calibration)
     frame = {
         "type": "frame",
@@ -34,8 +35,14 @@ def frame_event(batch: Batch, calibration: Calibration, layout: Layout) -> dict:
         "t_s": _json_numbers(batch.t_s, 4),
     }
     if layout.is_plate:
-        force_n, x_mm, y_mm = plate.centre_of_pressure_mm(cell_force_n, layout.plate_width_mm, layout.plate_length_mm)
-        frame.update(force_n=_json_numbers(force_n, 2), x_mm=_json_numbers(x_mm, 1), y_mm=_json_numbers(y_mm, 1))
+        force_n, x_mm, y_mm = plate.centre_of_pressure_mm(
+            cell_force_n, layout.plate_width_mm, layout.plate_length_mm
+        )
+        frame.update(
+            force_n=_json_numbers(force_n, 2),
+            x_mm=_json_numbers(x_mm, 1),
+            y_mm=_json_numbers(y_mm, 1),
+        )
     else:
         frame["force_n"] = _json_numbers(cell_force_n[:, 0], 2)
     return frame
@@ -43,4 +50,7 @@ def frame_event(batch: Batch, calibration: Calibration, layout: Layout) -> dict:
 
 def _json_numbers(values: np.ndarray, digits: int) -> list:
     """Rounded floats, with None (JSON null) where a value is NaN."""
-    return [round(v, digits) if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
+    return [
+        round(v, digits) if math.isfinite(v) else None
+        for v in np.asarray(values, dtype=float).tolist()
+    ]

@@ -53,7 +53,9 @@ def check_plate_mm(plate_mm: tuple[float, float]) -> tuple[float, float]:
         if not isinstance(value, int | float) or not math.isfinite(value):
             raise ConfigError(f"plate {label} must be a number of mm, got {value!r}")
         if not low <= value <= high:
-            raise ConfigError(f"plate {label} {value:g} mm is out of range: expected {low:g}-{high:g} mm")
+            raise ConfigError(
+                f"plate {label} {value:g} mm is out of range: expected {low:g}-{high:g} mm"
+            )
     return float(plate_mm[0]), float(plate_mm[1])
 
 

@@ -42,13 +42,19 @@ class SensorStats:
             self.flagged[flag.name] += int(np.count_nonzero(any_channel & flag))
 
     def to_dict(self) -> dict:
-        return {"samples": self.samples, "lost_samples": self.lost_samples, "flagged_samples": dict(self.flagged)}
+        return {
+            "samples": self.samples,
+            "lost_samples": self.lost_samples,
+            "flagged_samples": dict(self.flagged),
+        }
 
 
 class LiveService:
     """Owns the sensor while serving: start() launches acquisition, stop() ends it and closes it."""
 
-    def __init__(self, sensor: Sensor, calibration: Calibration | None = None, hub: Hub | None = None) -> None:
+    def __init__(
+        self, sensor: Sensor, calibration: Calibration | None = None, hub: Hub | None = None
+    ) -> None:
         self.sensor = sensor
         self.calibration = calibration or sensor.nominal_calibration
         self.hub = hub or Hub()
@@ -117,7 +123,9 @@ class LiveService:
             return False
         self.stats.add(batch)
         frame = frame_event(batch, self.calibration, self.sensor.layout)
-        self._latest = {key: frame[key][-1] for key in ("t_s", "force_n", "x_mm", "y_mm") if key in frame}
+        self._latest = {
+            key: frame[key][-1] for key in ("t_s", "force_n", "x_mm", "y_mm") if key in frame
+        }
         self._set_state("streaming", "")
         self.hub.publish(frame)
         return True

@@ -11,7 +11,11 @@ ENV_HOME = "PFSENSE_HOME"
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     """--data-dir, else $PFSENSE_HOME, else the per-user data directory (created, owner-only)."""
-    chosen = explicit or os.environ.get(ENV_HOME) or platformdirs.user_data_dir("pfsense", appauthor=False)
+    chosen = (
+        explicit
+        or os.environ.get(ENV_HOME)
+        or platformdirs.user_data_dir("pfsense", appauthor=False)
+    )
     path = Path(chosen).expanduser()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)  # patients' data: nobody else's to read
     return path

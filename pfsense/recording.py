@@ -61,13 +61,26 @@ class Recording:
 
 
 def data_columns(channels: tuple[str, ...]) -> list[str]:
-    return ["t_s", "acquired_at", "seq", *(f"counts_{c}" for c in channels), *(f"flags_{c}" for c in channels)]
+    return [
+        "t_s",
+        "acquired_at",
+        "seq",
+        *(f"counts_{c}" for c in channels),
+        *(f"flags_{c}" for c in channels),
+    ]
 
 
 class RecordingWriter:
     """Writes a recording batch by batch, flushing each so a crash loses at most the last batch."""
 
-    def __init__(self, path: str | os.PathLike, layout: Layout, rate_hz: float, calibration: Calibration, sensor: str) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        layout: Layout,
+        rate_hz: float,
+        calibration: Calibration,
+        sensor: str,
+    ) -> None:
         self.path = Path(path)
         self.layout = layout
         self.samples = 0
@@ -79,7 +92,9 @@ class RecordingWriter:
             "layout": layout.name,
             "channels": ",".join(layout.channels),
             "rate_hz": f"{rate_hz:g}",
-            "plate_mm": f"{layout.plate_width_mm:g}x{layout.plate_length_mm:g}" if layout.is_plate else "",
+            "plate_mm": f"{layout.plate_width_mm:g}x{layout.plate_length_mm:g}"
+            if layout.is_plate
+            else "",
             "offset_counts": ",".join(repr(float(v)) for v in calibration.offset_counts),
             "counts_per_n": ",".join(repr(float(v)) for v in calibration.counts_per_n),
             "calibration_source": calibration.source,
@@ -115,7 +130,9 @@ class RecordingWriter:
         self.close()
 
 
-def read_recording(path: str | os.PathLike, plate_mm: tuple[float, float] | None = None) -> Recording:
+def read_recording(
+    path: str | os.PathLike, plate_mm: tuple[float, float] | None = None
+) -> Recording:
     """Read a pfsense recording or a plain newton CSV. `plate_mm` sizes a plain four-cell CSV."""
     path = Path(path)
     try:
@@ -128,7 +145,11 @@ def read_recording(path: str | os.PathLike, plate_mm: tuple[float, float] | None
     except OSError as error:
         raise RecordingError(path, None, f"cannot read: {error.strerror}") from None
     if not lines:
-        raise RecordingError(path, None, "the file is empty: expected a pfsense recording or a CSV with header t,force")
+        raise RecordingError(
+            path,
+            None,
+            "the file is empty: expected a pfsense recording or a CSV with header t,force",
+        )
     if lines[0][1].strip() == MAGIC:
         return _read_pfsense(path, lines)
     return _read_plain(path, lines, plate_mm)
@@ -151,11 +172,17 @@ def _read_pfsense(path: Path, lines: list[tuple[int, str]]) -> Recording:
     rate_hz = _meta_float(path, values, line_of, "rate_hz")
     calibration = _meta_calibration(path, values, line_of, len(layout.channels))
     if not body:
-        raise RecordingError(path, lines[-1][0], "no header line: expected " + ",".join(data_columns(layout.channels)))
+        raise RecordingError(
+            path,
+            lines[-1][0],
+            "no header line: expected " + ",".join(data_columns(layout.channels)),
+        )
     header_line, header = body[0]
     expected = data_columns(layout.channels)
     if [h.strip() for h in header.split(",")] != expected:
-        raise RecordingError(path, header_line, f"header is {header!r}: expected {','.join(expected)}")
+        raise RecordingError(
+            path, header_line, f"header is {header!r}: expected {','.join(expected)}"
+        )
     table = _parse_table(path, body[1:], len(expected), _pfsense_cell)
     batch = _pfsense_batch(path, body[1:], table, len(layout.channels))
     return Recording(layout, rate_hz, calibration, batch, values, path)
@@ -177,9 +204,16 @@ def _meta_layout(path: Path, values: dict, line_of: dict) -> Layout:
     try:
         layout = make_layout(values["layout"], parse_plate_mm(plate) if plate else None)
     except ConfigError as error:
-        raise RecordingError(path, line_of.get("plate_mm" if plate else "layout"), str(error)) from None
+        raise RecordingError(
+            path, line_of.get("plate_mm" if plate else "layout"), str(error)
+        ) from None
     if tuple(values["channels"].split(",")) != layout.channels:
-        raise RecordingError(path, line_of["channels"], f"channels {values['channels']!r}: a {layout.name} recording has {','.join(layout.channels)}")
+        raise RecordingError(
+            path,
+            line_of["channels"],
+            f"channels {values['channels']!r}: "
+            f"a {layout.name} recording has {','.join(layout.channels)}",
+        )
     return layout
 
 
@@ -189,7 +223,9 @@ def _meta_float(path: Path, values: dict, line_of: dict, key: str) -> float:
     except ValueError:
         raise RecordingError(path, line_of[key], f"{key} {values[key]!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
-        raise RecordingError(path, line_of[key], f"{key} must be a positive number, got {values[key]!r}")
+        raise RecordingError(
+            path, line_of[key], f"{key} must be a positive number, got {values[key]!r}"
+        )
     return value
 
 
@@ -199,11 +235,23 @@ def _meta_calibration(path: Path, values: dict, line_of: dict, channels: int) ->
         try:
             numbers[key] = tuple(float(v) for v in values[key].split(","))
         except ValueError:
-            raise RecordingError(path, line_of[key], f"{key} {values[key]!r}: expected {channels} comma-separated numbers") from None
+            raise RecordingError(
+                path,
+                line_of[key],
+                f"{key} {values[key]!r}: expected {channels} comma-separated numbers",
+            ) from None
         if len(numbers[key]) != channels:
-            raise RecordingError(path, line_of[key], f"{key} has {len(numbers[key])} values: expected {channels}, one per channel")
+            raise RecordingError(
+                path,
+                line_of[key],
+                f"{key} has {len(numbers[key])} values: expected {channels}, one per channel",
+            )
     try:
-        return Calibration(numbers["offset_counts"], numbers["counts_per_n"], values.get("calibration_source", "recording"))
+        return Calibration(
+            numbers["offset_counts"],
+            numbers["counts_per_n"],
+            values.get("calibration_source", "recording"),
+        )
     except ConfigError as error:
         raise RecordingError(path, line_of["counts_per_n"], str(error)) from None
 
@@ -234,7 +282,9 @@ def _parses(parse, column: int, text: str) -> bool:
     return True
 
 
-def _pfsense_batch(path: Path, rows: list[tuple[int, str]], table: list[list], channels: int) -> Batch:
+def _pfsense_batch(
+    path: Path, rows: list[tuple[int, str]], table: list[list], channels: int
+) -> Batch:
     if not table:
         raise RecordingError(path, None, "has a header but no samples")
     data = np.array(table, dtype=object)
@@ -249,7 +299,13 @@ def _pfsense_batch(path: Path, rows: list[tuple[int, str]], table: list[list], c
     _check_range(path, numbers, seq, 0, SEQ_MODULO - 1, "seq")
     _check_range(path, numbers, counts, COUNTS_MIN, COUNTS_MAX, "counts (signed 24-bit)")
     _check_range(path, numbers, flags, 0, ALL_FLAGS, "flags")
-    return Batch(t_s, acquired_at, seq.astype(np.uint16), counts.astype(COUNTS_DTYPE), flags.astype(FLAGS_DTYPE))
+    return Batch(
+        t_s,
+        acquired_at,
+        seq.astype(np.uint16),
+        counts.astype(COUNTS_DTYPE),
+        flags.astype(FLAGS_DTYPE),
+    )
 
 
 def _check_times(path: Path, numbers: list[int], t_s: np.ndarray, label: str) -> None:
@@ -257,31 +313,48 @@ def _check_times(path: Path, numbers: list[int], t_s: np.ndarray, label: str) ->
     backwards = np.flatnonzero(np.diff(t_s) <= 0)
     if len(backwards):
         row = backwards[0] + 1
-        raise RecordingError(path, numbers[row], f"time goes backwards: {label} {t_s[row]!r} after {t_s[row - 1]!r}; expected increasing times")
+        raise RecordingError(
+            path,
+            numbers[row],
+            f"time goes backwards: {label} {t_s[row]!r} after {t_s[row - 1]!r}; "
+            "expected increasing times",
+        )
 
 
 def _check_finite(path: Path, numbers: list[int], values: np.ndarray, label: str) -> None:
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
-        raise RecordingError(path, numbers[bad[0]], f"{label} is {values[bad[0]]!r}: expected a finite number")
+        raise RecordingError(
+            path, numbers[bad[0]], f"{label} is {values[bad[0]]!r}: expected a finite number"
+        )
 
 
-def _check_range(path: Path, numbers: list[int], values: np.ndarray, low: int, high: int, label: str) -> None:
+def _check_range(
+    path: Path, numbers: list[int], values: np.ndarray, low: int, high: int, label: str
+) -> None:
     bad = np.flatnonzero(((values < low) | (values > high)).reshape(len(values), -1).any(axis=1))
     if len(bad):
         row = values[bad[0]]
-        raise RecordingError(path, numbers[bad[0]], f"{label} {np.ravel(row).tolist()} out of range: expected {low} to {high}")
+        raise RecordingError(
+            path,
+            numbers[bad[0]],
+            f"{label} {np.ravel(row).tolist()} out of range: expected {low} to {high}",
+        )
 
 
-def _read_plain(path: Path, lines: list[tuple[int, str]], plate_mm: tuple[float, float] | None) -> Recording:
+def _read_plain(
+    path: Path, lines: list[tuple[int, str]], plate_mm: tuple[float, float] | None
+) -> Recording:
     lines = [(number, text) for number, text in lines if not text.lstrip().startswith("#")]
     header_line, header = lines[0]
     names = tuple(name.strip().lower() for name in header.split(","))
     if names not in PLAIN_HEADERS:
         raise RecordingError(
-            path, header_line,
-            f"header is {header!r}: expected a pfsense recording, 't,force' (s, N) or 't,fl,fr,rl,rr' (s, N per corner)",
-        )  # fmt: skip
+            path,
+            header_line,
+            f"header is {header!r}: expected a pfsense recording, "
+            "'t,force' (s, N) or 't,fl,fr,rl,rr' (s, N per corner)",
+        )
     try:
         layout = make_layout(PLAIN_HEADERS[names], plate_mm)
     except ConfigError as error:
@@ -308,5 +381,7 @@ def _plain_recording(path: Path, layout: Layout, data: np.ndarray) -> Recording:
     ended_at = path.stat().st_mtime
     seq = (np.arange(len(t_s)) % SEQ_MODULO).astype(np.uint16)
     acquired_at = ended_at - (t_s[-1] - t_s)  # the file was written as the recording ended
-    batch = Batch(t_s, acquired_at, seq, counts.astype(COUNTS_DTYPE), np.zeros(counts.shape, FLAGS_DTYPE))
+    batch = Batch(
+        t_s, acquired_at, seq, counts.astype(COUNTS_DTYPE), np.zeros(counts.shape, FLAGS_DTYPE)
+    )
     return Recording(layout, rate_hz, calibration, batch, {"format": "plain newtons"}, path)

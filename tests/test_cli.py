@@ -12,9 +12,15 @@ from pfsense.paths import data_dir
 from pfsense.recording import read_recording
 
 
-def pfsense(*args: str, cwd: Path | None = None, timeout: float = 60.0) -> subprocess.CompletedProcess:
+def pfsense(
+    *args: str, cwd: Path | None = None, timeout: float = 60.0
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pfsense", *args], capture_output=True, text=True, timeout=timeout, cwd=cwd
+        [sys.executable, "-m", "pfsense", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
     )
 
 
@@ -32,15 +38,52 @@ def test_serve_help_documents_the_safe_default_host():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["record", "--sensor", "bogus", "--seconds", "1", "-o", "x.csv"], "unknown sensor 'bogus'"),
-        (["record", "--layout", "plate3", "--seconds", "1", "-o", "x.csv"], "unknown layout 'plate3'"),
-        (["record", "--rate", "40", "--seconds", "1", "-o", "x.csv"], "rate 40 SPS is not an HX711 rate: expected 10 or 80"),
-        (["record", "--rate", "fast", "--seconds", "1", "-o", "x.csv"], "'fast' is not a whole number"),
-        (["record", "--layout", "plate4", "--plate-mm", "5x400", "--seconds", "1", "-o", "x.csv"], "width 5 mm is out of range"),
-        (["record", "--fault", "spike_rate=2", "--seconds", "1", "-o", "x.csv"], "spike_rate = 2.0"),
-        (["record", "--script", "dance:10", "--seconds", "1", "-o", "x.csv"], "unknown technique 'dance'"),
-        (["record", "--seconds", "-1", "-o", "x.csv"], "--seconds -1: expected a positive duration"),
-        (["record", "--seconds", "1", "-o", "/nonexistent/dir/x.csv", "--fast"], "cannot write recording"),
+        (
+            ["record", "--sensor", "bogus", "--seconds", "1", "-o", "x.csv"],
+            "unknown sensor 'bogus'",
+        ),
+        (
+            ["record", "--layout", "plate3", "--seconds", "1", "-o", "x.csv"],
+            "unknown layout 'plate3'",
+        ),
+        (
+            ["record", "--rate", "40", "--seconds", "1", "-o", "x.csv"],
+            "rate 40 SPS is not an HX711 rate: expected 10 or 80",
+        ),
+        (
+            ["record", "--rate", "fast", "--seconds", "1", "-o", "x.csv"],
+            "'fast' is not a whole number",
+        ),
+        (
+            [
+                "record",
+                "--layout",
+                "plate4",
+                "--plate-mm",
+                "5x400",
+                "--seconds",
+                "1",
+                "-o",
+                "x.csv",
+            ],
+            "width 5 mm is out of range",
+        ),
+        (
+            ["record", "--fault", "spike_rate=2", "--seconds", "1", "-o", "x.csv"],
+            "spike_rate = 2.0",
+        ),
+        (
+            ["record", "--script", "dance:10", "--seconds", "1", "-o", "x.csv"],
+            "unknown technique 'dance'",
+        ),
+        (
+            ["record", "--seconds", "-1", "-o", "x.csv"],
+            "--seconds -1: expected a positive duration",
+        ),
+        (
+            ["record", "--seconds", "1", "-o", "/nonexistent/dir/x.csv", "--fast"],
+            "cannot write recording",
+        ),
         (["sensors", "--diagnose", "--sensor", "replay:missing.csv"], "missing.csv: no such file"),
         (["serve", "--sensor", "serial:/dev/ttyACM1"], "not in this version of pfsense yet"),
         (["frobnicate"], "invalid choice"),
@@ -64,13 +107,27 @@ def test_a_malformed_recording_names_the_line(tmp_path):
 
 def test_record_then_replay_through_the_command_line(tmp_path):
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    made = pfsense("record", "--sensor", "sim", "--layout", "plate4", "--seconds", "3", "--fast", "-o", str(first))
+    made = pfsense(
+        "record",
+        "--sensor",
+        "sim",
+        "--layout",
+        "plate4",
+        "--seconds",
+        "3",
+        "--fast",
+        "-o",
+        str(first),
+    )
     assert made.returncode == 0, made.stderr
     assert "recorded 240 samples" in made.stderr
-    again = pfsense("record", "--sensor", f"replay:{first}", "--seconds", "10", "--fast", "-o", str(second))
+    again = pfsense(
+        "record", "--sensor", f"replay:{first}", "--seconds", "10", "--fast", "-o", str(second)
+    )
     assert again.returncode == 0, again.stderr
     a, b = read_recording(first), read_recording(second)
-    assert b.layout == a.layout and b.calibration.counts_per_n == a.calibration.counts_per_n
+    assert b.layout == a.layout
+    assert b.calibration.counts_per_n == a.calibration.counts_per_n
     for name in ("t_s", "acquired_at", "seq", "counts", "flags"):
         np.testing.assert_array_equal(getattr(a.batch, name), getattr(b.batch, name))
 
@@ -87,7 +144,16 @@ def test_sensors_lists_every_driver_and_diagnoses_one():
     assert listing.returncode == 0
     for name in ("sim", "replay:PATH", "serial:PORT", "gpio"):
         assert name in listing.stdout
-    report = pfsense("sensors", "--diagnose", "--layout", "plate4", "--seconds", "1", "--fault", "saturation_rate=0.05")
+    report = pfsense(
+        "sensors",
+        "--diagnose",
+        "--layout",
+        "plate4",
+        "--seconds",
+        "1",
+        "--fault",
+        "saturation_rate=0.05",
+    )
     assert report.returncode == 0, report.stderr
     assert "80.0 samples/s achieved" in report.stdout
     assert "SATURATED" in report.stdout
@@ -97,7 +163,8 @@ def test_diagnose_finds_a_stuck_channel(tmp_path):
     stuck = tmp_path / "stuck.csv"
     stuck.write_text("t,force\n" + "".join(f"{i / 80},5\n" for i in range(200)))
     report = pfsense("sensors", "--diagnose", "--sensor", f"replay:{stuck}", "--seconds", "1")
-    assert "one unique value" in report.stdout and "wiring fault" in report.stdout
+    assert "one unique value" in report.stdout
+    assert "wiring fault" in report.stdout
 
 
 def test_serve_refuses_a_port_in_use():
@@ -107,7 +174,8 @@ def test_serve_refuses_a_port_in_use():
         port = taken.getsockname()[1]
         result = pfsense("serve", "--port", str(port))
     assert result.returncode == 2
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "choose another --port" in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "choose another --port" in result.stderr
 
 
 def test_data_dir_from_flag_then_env_then_user_dir(tmp_path, monkeypatch):

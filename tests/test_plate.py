@@ -27,7 +27,9 @@ def test_centre_of_pressure_of_literal_corner_forces(corners, expected):
 
 def test_no_position_below_the_contact_threshold():
     force_n, x_mm, y_mm = plate.centre_of_pressure_mm(np.array([[1.0, 1.0, 1.0, 1.0]]), W, L)
-    assert force_n[0] == 4.0 and np.isnan(x_mm[0]) and np.isnan(y_mm[0])
+    assert force_n[0] == 4.0
+    assert np.isnan(x_mm[0])
+    assert np.isnan(y_mm[0])
 
 
 def test_corner_forces_put_the_centre_of_pressure_back_where_the_load_is():
@@ -50,14 +52,20 @@ def test_sole_mapping_runs_against_the_ball_and_zones_split_the_foot():
     # The ball at the plate centre is under mid-sole; rolling it towards the toes (+y) moves the
     # contact point towards the heel by as much.
     assert foot.sole_mm_from_plate_y(np.array([0.0, 50.0]), 260.0).tolist() == [130.0, 80.0]
-    codes = foot.zone_codes_for_sole_mm(np.array([0.0, 77.0, 79.0, 155.0, 157.0, 260.0, 261.0, np.nan]), 260.0)
+    codes = foot.zone_codes_for_sole_mm(
+        np.array([0.0, 77.0, 79.0, 155.0, 157.0, 260.0, 261.0, np.nan]), 260.0
+    )
     heel, arch, fore = ZONE_CODES[Zone.HEEL], ZONE_CODES[Zone.ARCH], ZONE_CODES[Zone.FOREFOOT]
     assert codes.tolist() == [heel, heel, arch, arch, fore, fore, 0, 0]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("300", "is out of range|WIDTHxLENGTH|needs width"), ("axb", "not WIDTHxLENGTH"), ("5x400", "width 5 mm is out of range")],
+    [
+        ("300", "is out of range|WIDTHxLENGTH|needs width"),
+        ("axb", "not WIDTHxLENGTH"),
+        ("5x400", "width 5 mm is out of range"),
+    ],
 )
 def test_bad_plate_sizes_are_refused(text, message):
     with pytest.raises(ConfigError, match=message):
@@ -67,6 +75,7 @@ def test_bad_plate_sizes_are_refused(text, message):
 def test_layouts():
     assert make_layout("single").channels == ("cell",)
     layout = make_layout("plate4", (250, 350))
-    assert layout.channels == ("fl", "fr", "rl", "rr") and layout.plate_width_mm == 250
+    assert layout.channels == ("fl", "fr", "rl", "rr")
+    assert layout.plate_width_mm == 250
     with pytest.raises(ConfigError, match="expected 'single' or 'plate4'"):
         make_layout("plate3")

@@ -1,4 +1,5 @@
-"""Recordings round-trip exactly; plain newton CSVs are read; bad files get a line-numbered message."""
+"""Recordings round-trip exactly; plain newton CSVs are read; bad files get a message with
+the line number."""
 
 from pathlib import Path
 
@@ -13,12 +14,19 @@ from pfsense.sim import FaultKnobs
 
 from .conftest import fast_sim
 
-FAULTY = FaultKnobs(spike_rate=0.01, saturation_rate=0.01, desync_rate=0.01, drop_rate=0.01, all_ones_rate=0.01)
+FAULTY = FaultKnobs(
+    spike_rate=0.01, saturation_rate=0.01, desync_rate=0.01, drop_rate=0.01, all_ones_rate=0.01
+)
 
 
 def record(path: Path, layout: str = "plate4", faults: FaultKnobs = FAULTY) -> Batch:
     sensor = fast_sim(layout, faults)
-    with sensor, RecordingWriter(path, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, "sim") as writer:
+    with (
+        sensor,
+        RecordingWriter(
+            path, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, "sim"
+        ) as writer,
+    ):
         batches = list(sensor)
         for batch in batches:
             writer.write(batch)
@@ -55,7 +63,12 @@ def test_replay_gives_back_what_was_recorded(tmp_path):
 def test_each_batch_is_on_disk_as_soon_as_it_is_written(tmp_path):
     path = tmp_path / "live.csv"
     sensor = fast_sim("single")
-    with sensor, RecordingWriter(path, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, "sim") as writer:
+    with (
+        sensor,
+        RecordingWriter(
+            path, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, "sim"
+        ) as writer,
+    ):
         first = sensor.read()
         writer.write(first)
         # Another process reading now (or after a crash) sees every row written so far.
@@ -68,7 +81,9 @@ def test_plain_single_cell_csv(tmp_path):
     recording = read_recording(path)
     assert recording.layout.name == "single"
     assert recording.rate_hz == pytest.approx(80.0)
-    np.testing.assert_allclose(recording.calibration.force_n(recording.batch.counts)[:, 0], [10.5, 11.25, -0.5])
+    np.testing.assert_allclose(
+        recording.calibration.force_n(recording.batch.counts)[:, 0], [10.5, 11.25, -0.5]
+    )
     np.testing.assert_array_equal(recording.batch.seq, [0, 1, 2])
 
 
@@ -78,11 +93,16 @@ def test_plain_four_cell_csv_takes_the_plate_size_given(tmp_path):
     recording = read_recording(path, plate_mm=(250.0, 350.0))
     assert recording.layout.channels == ("fl", "fr", "rl", "rr")
     assert (recording.layout.plate_width_mm, recording.layout.plate_length_mm) == (250.0, 350.0)
-    np.testing.assert_allclose(recording.calibration.force_n(recording.batch.counts), [[1, 2, 3, 4], [4, 3, 2, 1]])
+    np.testing.assert_allclose(
+        recording.calibration.force_n(recording.batch.counts), [[1, 2, 3, 4], [4, 3, 2, 1]]
+    )
 
 
 HEADER = "t_s,acquired_at,seq,counts_cell,flags_cell"
-META = "# pfsense recording v1\n# layout: single\n# channels: cell\n# rate_hz: 80\n# offset_counts: 0\n# counts_per_n: 4379.6\n"
+META = (
+    "# pfsense recording v1\n# layout: single\n# channels: cell\n# rate_hz: 80\n"
+    "# offset_counts: 0\n# counts_per_n: 4379.6\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -96,14 +116,30 @@ META = "# pfsense recording v1\n# layout: single\n# channels: cell\n# rate_hz: 8
         ("t,force\n0,1\n0.2,1\n0.1,1\n", ":4:", "time goes backwards"),
         ("t,force\n0,1\n0.1,nan\n", ":3:", "expected a finite number"),
         ("t,force\n0,1\n0.1,9000\n", "", "beyond +/-8388.61 N"),
-        (META + HEADER + "\n0.0,1.0,0,5,0\n0.1,1.1,1,9999999,0\n", ":9:", "counts (signed 24-bit) [9999999] out of range"),
-        (META + HEADER + "\n0.0,1.0,70000,5,0\n", ":8:", "seq [70000] out of range: expected 0 to 65535"),
+        (
+            META + HEADER + "\n0.0,1.0,0,5,0\n0.1,1.1,1,9999999,0\n",
+            ":9:",
+            "counts (signed 24-bit) [9999999] out of range",
+        ),
+        (
+            META + HEADER + "\n0.0,1.0,70000,5,0\n",
+            ":8:",
+            "seq [70000] out of range: expected 0 to 65535",
+        ),
         (META + HEADER + "\n0.0,1.0,0,5,64\n", ":8:", "flags [64] out of range"),
-        (META + "t_s,seq\n", ":7:", "header is 't_s,seq': expected t_s,acquired_at,seq,counts_cell,flags_cell"),
+        (
+            META + "t_s,seq\n",
+            ":7:",
+            "header is 't_s,seq': expected t_s,acquired_at,seq,counts_cell,flags_cell",
+        ),
         (META.replace("# rate_hz: 80\n", ""), ":1:", "metadata is missing rate_hz"),
         (META.replace("rate_hz: 80", "rate_hz: fast"), ":4:", "rate_hz 'fast' is not a number"),
         (META.replace("layout: single", "layout: plate9"), ":2:", "unknown layout 'plate9'"),
-        (META.replace("counts_per_n: 4379.6", "counts_per_n: 1,2"), ":6:", "counts_per_n has 2 values: expected 1"),
+        (
+            META.replace("counts_per_n: 4379.6", "counts_per_n: 1,2"),
+            ":6:",
+            "counts_per_n has 2 values: expected 1",
+        ),
     ],
 )
 def test_malformed_recordings_say_which_line_and_what_was_expected(tmp_path, text, where, message):

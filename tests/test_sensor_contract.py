@@ -19,7 +19,12 @@ from .conftest import fast_sim
 
 def _recorded(tmp_path: Path, layout: str, seconds: float = 20.0) -> Path:
     path = tmp_path / f"{layout}.csv"
-    with fast_sim(layout) as sensor, RecordingWriter(path, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, "sim") as out:
+    with (
+        fast_sim(layout) as sensor,
+        RecordingWriter(
+            path, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, "sim"
+        ) as out,
+    ):
         while (batch := sensor.read()) is not None and batch.t_s[-1] < seconds:
             out.write(batch)
     return path
@@ -34,11 +39,19 @@ def _plain(tmp_path: Path) -> Path:
 
 
 DRIVERS = {
-    "sim-single-fast": lambda tmp: open_sensor("sim", SensorOptions(layout="single", realtime=False)),
-    "sim-plate4-fast": lambda tmp: open_sensor("sim", SensorOptions(layout="plate4", realtime=False)),
-    "sim-plate4-10sps": lambda tmp: open_sensor("sim", SensorOptions(layout="plate4", rate_hz=10, realtime=False)),
+    "sim-single-fast": lambda tmp: open_sensor(
+        "sim", SensorOptions(layout="single", realtime=False)
+    ),
+    "sim-plate4-fast": lambda tmp: open_sensor(
+        "sim", SensorOptions(layout="plate4", realtime=False)
+    ),
+    "sim-plate4-10sps": lambda tmp: open_sensor(
+        "sim", SensorOptions(layout="plate4", rate_hz=10, realtime=False)
+    ),
     "sim-realtime": lambda tmp: open_sensor("sim", SensorOptions(layout="plate4")),
-    "replay-fast": lambda tmp: open_sensor(f"replay:{_recorded(tmp, 'plate4')}", SensorOptions(realtime=False)),
+    "replay-fast": lambda tmp: open_sensor(
+        f"replay:{_recorded(tmp, 'plate4')}", SensorOptions(realtime=False)
+    ),
     "replay-realtime": lambda tmp: open_sensor(f"replay:{_recorded(tmp, 'single')}"),
     "replay-plain": lambda tmp: open_sensor(f"replay:{_plain(tmp)}", SensorOptions(realtime=False)),
 }
@@ -64,11 +77,15 @@ def test_batches_have_the_documented_shapes_and_types(sensor):
     with sensor:
         batch = _read_some(sensor)
     channels = len(sensor.channels)
-    assert batch.t_s.dtype == np.float64 and batch.t_s.shape == (len(batch),)
-    assert batch.acquired_at.dtype == np.float64 and batch.acquired_at.shape == (len(batch),)
+    assert batch.t_s.dtype == np.float64
+    assert batch.t_s.shape == (len(batch),)
+    assert batch.acquired_at.dtype == np.float64
+    assert batch.acquired_at.shape == (len(batch),)
     assert batch.seq.dtype == np.uint16
-    assert batch.counts.dtype == np.int32 and batch.counts.shape == (len(batch), channels)
-    assert batch.flags.dtype == np.uint8 and batch.flags.shape == (len(batch), channels)
+    assert batch.counts.dtype == np.int32
+    assert batch.counts.shape == (len(batch), channels)
+    assert batch.flags.dtype == np.uint8
+    assert batch.flags.shape == (len(batch), channels)
 
 
 def test_times_increase_and_acquired_at_is_unix_time(sensor):
@@ -84,7 +101,8 @@ def test_times_increase_and_acquired_at_is_unix_time(sensor):
 def test_counts_are_signed_24_bit_and_flags_known_bits(sensor):
     with sensor:
         batch = _read_some(sensor, 40)
-    assert batch.counts.min() >= COUNTS_MIN and batch.counts.max() <= COUNTS_MAX
+    assert batch.counts.min() >= COUNTS_MIN
+    assert batch.counts.max() <= COUNTS_MAX
     assert not np.any(batch.flags & ~np.uint8(ALL_FLAGS))
 
 

@@ -28,7 +28,9 @@ def run(faults: FaultKnobs, layout: str = "plate4", **overrides) -> Batch:
 def assert_rate(hits: int, trials: int, rate: float) -> None:
     """Within 5 standard deviations of the binomial expectation."""
     sd = np.sqrt(trials * rate * (1 - rate))
-    assert abs(hits - trials * rate) < 5 * sd, f"{hits} hits in {trials}, expected about {trials * rate:.0f}"
+    assert abs(hits - trials * rate) < 5 * sd, (
+        f"{hits} hits in {trials}, expected about {trials * rate:.0f}"
+    )
 
 
 def test_clean_by_default():
@@ -86,7 +88,9 @@ def test_dropped_samples_leave_seq_gaps_and_flag_the_next_sample():
 
 
 def test_overload_saturates_and_is_flagged():
-    script = (Segment(Technique.TRIGGER_POINT, 10.0, force_n=2000.0),)  # beyond a 50 kg cell's ADC range
+    script = (
+        Segment(Technique.TRIGGER_POINT, 10.0, force_n=2000.0),
+    )  # beyond a 50 kg cell's ADC range
     batch = run(FaultKnobs(), layout="single", script=script)
     over = batch.truth.fault[:, 0] == FaultCode.OVERLOAD
     assert over.sum() > 100
@@ -94,16 +98,24 @@ def test_overload_saturates_and_is_flagged():
     assert np.all(batch.flags[over, 0] == SampleFlag.SATURATED)
 
 
+def read_until_timeout(sensor) -> tuple[list[Batch], SensorTimeout]:
+    batches = []
+    while True:
+        try:
+            batches.append(sensor.read(timeout_s=1.0))
+        except SensorTimeout as timeout:
+            return batches, timeout
+
+
 def test_whole_sensor_stall_times_out_then_resumes_fast():
     faults = FaultKnobs(stall_at_s=5.0, stall_s=3.0)
     with fast_sim("single", faults) as sensor:
-        batches = []
-        with pytest.raises(SensorTimeout, match="stalled"):
-            while True:
-                batches.append(sensor.read(timeout_s=1.0))
+        batches, timeout = read_until_timeout(sensor)
+        assert "stalled" in str(timeout)
         resumed = Batch.concat([b for b in iter(lambda: sensor.read(timeout_s=5.0), None)])
     before = Batch.concat(batches)
-    assert before.t_s[-1] < 5.0 and resumed.t_s[0] >= 8.0
+    assert before.t_s[-1] < 5.0
+    assert resumed.t_s[0] >= 8.0
     # No conversions happened while stalled, so none were lost: seq carries on without a gap.
     assert np.all(seq_gaps(np.concatenate([before.seq, resumed.seq])) == 0)
 

@@ -34,7 +34,9 @@ def steady_middle(batch: Batch, trim_s: float = 2.0) -> Batch:
 
 @pytest.mark.parametrize(("rate_hz", "noise_nv"), [(10, 50.0), (80, 90.0)])
 def test_noise_matches_the_datasheet(rate_hz, noise_nv):
-    config = sim_config("single", rate_hz=rate_hz, script=(Segment(REST, 600.0),), drift_n_per_min=0.0)
+    config = sim_config(
+        "single", rate_hz=rate_hz, script=(Segment(REST, 600.0),), drift_n_per_min=0.0
+    )
     batch = run(fast_sim_from(config))
     lsb_v = 0.5 * 3.3 / 128 / 2**23
     expected_counts = noise_nv * 1e-9 / lsb_v
@@ -67,7 +69,9 @@ def test_calibrated_counts_give_back_the_true_force(layout):
 def test_centre_of_pressure_from_counts_is_the_true_ball_position():
     batch = run(fast_sim("plate4", noise_scale=0.0, drift_n_per_min=0.0))
     calibration = fast_sim("plate4").nominal_calibration
-    force_n, x_mm, y_mm = plate.centre_of_pressure_mm(calibration.force_n(batch.counts), 300.0, 400.0)
+    _force_n, x_mm, y_mm = plate.centre_of_pressure_mm(
+        calibration.force_n(batch.counts), 300.0, 400.0
+    )
     loaded = batch.truth.force_n > 50.0
     assert loaded.sum() > 4000
     np.testing.assert_allclose(x_mm[loaded], batch.truth.x_mm[loaded], atol=0.2)
@@ -83,7 +87,9 @@ def test_rolling_is_periodic_along_the_foot_at_the_self_paced_cadence():
     batch = segment_truth(Technique.ROLLING)
     truth = batch.truth
     assert truth.y_mm.std() > 4 * truth.x_mm.std()
-    assert dominant_per_min(truth.y_mm, 80) == pytest.approx(doses.SELF_PACED_CADENCE_PER_MIN, rel=0.15)
+    assert dominant_per_min(truth.y_mm, 80) == pytest.approx(
+        doses.SELF_PACED_CADENCE_PER_MIN, rel=0.15
+    )
     assert np.median(truth.force_n) == pytest.approx(doses.rolling_force_n(), rel=0.1)
     assert np.all(truth.technique_code == TECHNIQUE_CODES[Technique.ROLLING])
 
@@ -104,7 +110,8 @@ def test_cross_fiber_friction_oscillates_across_the_foot_with_short_fast_strokes
 @pytest.mark.parametrize("technique", [Technique.TRIGGER_POINT, Technique.MYOFASCIAL_RELEASE])
 def test_holds_barely_move(technique):
     truth = segment_truth(technique).truth
-    assert truth.x_mm.std() < 6.0 and truth.y_mm.std() < 6.0
+    assert truth.x_mm.std() < 6.0
+    assert truth.y_mm.std() < 6.0
 
 
 def test_trigger_point_presses_harder_than_myofascial_release():
@@ -122,8 +129,14 @@ def test_calf_release_is_periodic_compression_on_the_calf():
 
 
 def test_a_scripted_segment_gets_the_force_cadence_and_stroke_it_asks_for():
-    script = (Segment(Technique.ROLLING, 60.0, Zone.ARCH, force_n=150.0, cadence_per_min=20.0, stroke_mm=100.0),)
-    batch = steady_middle(run(fast_sim("plate4", script=script, noise_scale=0.0, variability=STEADY)))
+    script = (
+        Segment(
+            Technique.ROLLING, 60.0, Zone.ARCH, force_n=150.0, cadence_per_min=20.0, stroke_mm=100.0
+        ),
+    )
+    batch = steady_middle(
+        run(fast_sim("plate4", script=script, noise_scale=0.0, variability=STEADY))
+    )
     truth = batch.truth
     assert np.mean(truth.force_n) == pytest.approx(150.0, rel=0.03)
     assert dominant_per_min(truth.y_mm, 80) == pytest.approx(20.0, abs=1.0)
@@ -148,7 +161,12 @@ def test_human_variability_is_seeded():
 def test_cadence_drift_and_pauses_change_the_rhythm():
     script = (Segment(Technique.ROLLING, 120.0, Zone.ARCH),)
     steady = run(fast_sim("plate4", script=script, noise_scale=0.0, variability=STEADY)).truth
-    human = run(fast_sim("plate4", script=script, noise_scale=0.0, variability=Variability(pauses_per_min=3.0))).truth
+    human = run(
+        fast_sim(
+            "plate4", script=script, noise_scale=0.0, variability=Variability(pauses_per_min=3.0)
+        )
+    ).truth
+
     # Count cycles by upward zero crossings of the travel: a steady foot is exact.
     def cycles(y):
         centred = y - np.median(y)
@@ -162,7 +180,9 @@ def test_output_does_not_depend_on_how_the_stream_is_cut():
     from pfsense.sensors.sim import SimSensor
     from pfsense.sim import FaultKnobs
 
-    config = sim_config("plate4", faults=FaultKnobs(spike_rate=0.01, drop_rate=0.01, desync_rate=0.01))
+    config = sim_config(
+        "plate4", faults=FaultKnobs(spike_rate=0.01, drop_rate=0.01, desync_rate=0.01)
+    )
     whole = run(SimSensor(config, realtime=False, batch_samples=4096))
     pieces = run(SimSensor(config, realtime=False, batch_samples=7))
     np.testing.assert_array_equal(whole.counts, pieces.counts)
@@ -171,30 +191,40 @@ def test_output_does_not_depend_on_how_the_stream_is_cut():
 
 
 def test_script_runs_in_order_and_ends_when_not_looping():
-    script = (Segment(Technique.ROLLING, 5.0), Segment(REST, 2.0), Segment(Technique.TRIGGER_POINT, 3.0))
+    script = (
+        Segment(Technique.ROLLING, 5.0),
+        Segment(REST, 2.0),
+        Segment(Technique.TRIGGER_POINT, 3.0),
+    )
     truth = run(fast_sim("single", script=script)).truth
     assert len(truth.force_n) == 10 * 80
     codes = truth.technique_code
     assert np.all(codes[:400] == TECHNIQUE_CODES[Technique.ROLLING])
-    assert np.all(codes[400:560] == 0) and np.all(truth.force_n[400:560] == 0)
+    assert np.all(codes[400:560] == 0)
+    assert np.all(truth.force_n[400:560] == 0)
     assert np.all(codes[560:] == TECHNIQUE_CODES[Technique.TRIGGER_POINT])
 
 
 def test_looping_script_repeats_past_its_end():
     sim = Simulation(sim_config("single", script=(Segment(Technique.ROLLING, 1.0),), loop=True))
     rows = sim.next_rows(5 * 80)
-    assert len(rows.t_s) == 400 and not sim.ended
+    assert len(rows.t_s) == 400
+    assert not sim.ended
     assert set(rows.truth.segment_index.tolist()) == {0, 1, 2, 3, 4}
 
 
 def test_seq_wraps_at_16_bits():
     sim = Simulation(sim_config("single", script=(Segment(Technique.ROLLING, 1000.0),)))
     rows = sim.next_rows(70_000)
-    assert rows.seq[65535] == 65535 and rows.seq[65536] == 0 and rows.seq[-1] == 70_000 - 65536 - 1
+    assert rows.seq[65535] == 65535
+    assert rows.seq[65536] == 0
+    assert rows.seq[-1] == 70_000 - 65536 - 1
 
 
 def test_zero_drift_moves_the_unloaded_reading_as_configured():
-    config = sim_config("single", script=(Segment(REST, 120.0),), drift_n_per_min=6.0, noise_scale=0.0)
+    config = sim_config(
+        "single", script=(Segment(REST, 120.0),), drift_n_per_min=6.0, noise_scale=0.0
+    )
     sensor = fast_sim_from(config)
     batch = run(sensor)
     force_n = sensor.nominal_calibration.force_n(batch.counts)[:, 0]
@@ -203,13 +233,23 @@ def test_zero_drift_moves_the_unloaded_reading_as_configured():
 
 def test_creep_approaches_its_fraction_of_a_held_load():
     hold = (Segment(Technique.MYOFASCIAL_RELEASE, 600.0, force_n=200.0),)
-    config = sim_config("single", script=hold, creep_fraction=0.01, drift_n_per_min=0.0, noise_scale=0.0,
-                        variability=STEADY)
+    config = sim_config(
+        "single",
+        script=hold,
+        creep_fraction=0.01,
+        drift_n_per_min=0.0,
+        noise_scale=0.0,
+        variability=STEADY,
+    )
     sensor = fast_sim_from(config)
     batch = run(sensor)
-    excess_n = sensor.nominal_calibration.force_n(batch.counts)[:, 0] - batch.truth.cell_force_n[:, 0]
+    excess_n = (
+        sensor.nominal_calibration.force_n(batch.counts)[:, 0] - batch.truth.cell_force_n[:, 0]
+    )
     # After 5 time constants (120 s each) the creep has all but reached 1 % of the ~200 N held.
     late = (batch.t_s > 590.0) & (batch.t_s < 598.0)
-    held_n = np.mean(batch.truth.force_n[(batch.t_s > 1.0) & (batch.t_s < 598.0)])  # slow wobble averaged
+    held_n = np.mean(
+        batch.truth.force_n[(batch.t_s > 1.0) & (batch.t_s < 598.0)]
+    )  # slow wobble averaged
     assert np.mean(excess_n[late]) / held_n == pytest.approx(0.01, rel=0.05)
     assert abs(excess_n[batch.t_s < 5.0]).max() < 0.1

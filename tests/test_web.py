@@ -17,8 +17,12 @@ from pfsense.sim import FaultKnobs
 from pfsense.web import create_app
 
 
-def start_live(layout: str = "plate4", faults: FaultKnobs | None = None, sensor=None) -> LiveService:
-    sensor = sensor or open_sensor("sim", SensorOptions(layout=layout, faults=faults or FaultKnobs()))
+def start_live(
+    layout: str = "plate4", faults: FaultKnobs | None = None, sensor=None
+) -> LiveService:
+    sensor = sensor or open_sensor(
+        "sim", SensorOptions(layout=layout, faults=faults or FaultKnobs())
+    )
     live = LiveService(sensor)
     live.start()
     return live
@@ -43,7 +47,9 @@ def sse_events(response, count: int) -> list[dict]:
         buffer += chunk.decode()
         while "\n\n" in buffer:
             block, buffer = buffer.split("\n\n", 1)
-            events += [json.loads(line[6:]) for line in block.splitlines() if line.startswith("data: ")]
+            events += [
+                json.loads(line[6:]) for line in block.splitlines() if line.startswith("data: ")
+            ]
         if len(events) >= count:
             return events[:count]
     return events
@@ -53,10 +59,12 @@ def test_the_page_shows_force_and_says_what_pfsense_is_not(client):
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'id="force"' in html and "live.js" in html
+    assert 'id="force"' in html
+    assert "live.js" in html
     assert "does not diagnose or treat" in html
     with client.get("/static/live.js") as script:
-        assert script.status_code == 200 and b"EventSource" in script.get_data()
+        assert script.status_code == 200
+        assert b"EventSource" in script.get_data()
 
 
 def test_status_is_json_about_the_sensor(client):
@@ -65,8 +73,10 @@ def test_status_is_json_about_the_sensor(client):
         if status["state"] == "streaming":
             break
         time.sleep(0.05)
-    assert status["type"] == "status" and status["state"] == "streaming"
-    assert status["sensor"]["layout"] == "plate4" and status["sensor"]["rate_hz"] == 80
+    assert status["type"] == "status"
+    assert status["state"] == "streaming"
+    assert status["sensor"]["layout"] == "plate4"
+    assert status["sensor"]["rate_hz"] == 80
     assert status["stats"]["samples"] > 0
 
 
@@ -80,7 +90,13 @@ def test_stream_starts_with_a_snapshot_then_carries_every_sample(client):
     assert len(frames) >= 30
     for frame in frames:
         n = len(frame["t_s"])
-        assert len(frame["force_n"]) == len(frame["x_mm"]) == len(frame["y_mm"]) == len(frame["seq"]) == n
+        assert (
+            len(frame["force_n"])
+            == len(frame["x_mm"])
+            == len(frame["y_mm"])
+            == len(frame["seq"])
+            == n
+        )
         assert frame["acquired_at"] > 1.6e9
     seq = np.concatenate([f["seq"] for f in frames])
     assert np.all(np.diff(seq) == 1), "no sample missing or repeated between frames"
@@ -90,9 +106,11 @@ def test_stream_starts_with_a_snapshot_then_carries_every_sample(client):
 
 def test_unknown_routes_are_json_under_api_and_html_elsewhere(client):
     api = client.get("/api/nothing-here")
-    assert api.status_code == 404 and api.get_json()["error"] == "Not Found"
+    assert api.status_code == 404
+    assert api.get_json()["error"] == "Not Found"
     page = client.get("/nothing-here")
-    assert page.status_code == 404 and "text/html" in page.content_type
+    assert page.status_code == 404
+    assert "text/html" in page.content_type
     assert client.post("/api/status").status_code == 405
 
 
@@ -102,22 +120,35 @@ def test_frame_event_turns_counts_into_force_and_position():
     counts = np.array([[350, 350, 350, 350], [100, 600, 100, 600], [350, 350, 350, 350]], np.int32)
     flags = np.zeros((3, 4), np.uint8)
     flags[2, 1] = SampleFlag.SATURATED
-    batch = Batch(np.array([0.0, 0.0125, 0.025]), np.array([1e9, 1e9 + 0.0125, 1e9 + 0.025]),
-                  np.array([7, 8, 9], np.uint16), counts, flags)
+    batch = Batch(
+        np.array([0.0, 0.0125, 0.025]),
+        np.array([1e9, 1e9 + 0.0125, 1e9 + 0.025]),
+        np.array([7, 8, 9], np.uint16),
+        counts,
+        flags,
+    )
     frame = frame_event(batch, calibration, layout)
-    assert frame["type"] == "frame" and frame["acquired_at"] == 1e9 + 0.025
+    assert frame["type"] == "frame"
+    assert frame["acquired_at"] == 1e9 + 0.025
     assert frame["force_n"] == [100.0, 100.0, None]  # a saturated cell leaves no trustworthy total
-    assert frame["x_mm"] == [0.0, 150.0, None] and frame["y_mm"] == [0.0, 0.0, None]
+    assert frame["x_mm"] == [0.0, 150.0, None]
+    assert frame["y_mm"] == [0.0, 0.0, None]
     assert frame["seq"] == [7, 8, 9]
     json.dumps(frame, allow_nan=False)
 
 
 def test_single_cell_frames_have_no_position():
     calibration = Calibration((0.0,), (100.0,))
-    batch = Batch(np.array([0.0]), np.array([1e9]), np.array([0], np.uint16), np.array([[2500]], np.int32),
-                  np.zeros((1, 1), np.uint8))
+    batch = Batch(
+        np.array([0.0]),
+        np.array([1e9]),
+        np.array([0], np.uint16),
+        np.array([[2500]], np.int32),
+        np.zeros((1, 1), np.uint8),
+    )
     frame = frame_event(batch, calibration, make_layout("single"))
-    assert frame["force_n"] == [25.0] and "x_mm" not in frame
+    assert frame["force_n"] == [25.0]
+    assert "x_mm" not in frame
 
 
 def test_a_stalled_sensor_shows_as_stalled_and_streams_again_when_it_is_back():

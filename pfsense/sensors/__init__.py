@@ -15,7 +15,15 @@ from pfsense.sim.faults import FaultKnobs
 from pfsense.sim.hx711 import SUPPORTED_RATES_HZ
 from pfsense.sim.script import Segment
 
-__all__ = ["Batch", "SampleFlag", "Sensor", "SensorOptions", "available_sensors", "open_sensor", "seq_gaps"]
+__all__ = [
+    "Batch",
+    "SampleFlag",
+    "Sensor",
+    "SensorOptions",
+    "available_sensors",
+    "open_sensor",
+    "seq_gaps",
+]
 
 
 @dataclass(frozen=True)
@@ -52,8 +60,12 @@ def open_sensor(name: str, options: SensorOptions | None = None) -> Sensor:
 
         return ReplaySensor(Path(argument), options.realtime, options.plate_mm)
     if kind in ("serial", "gpio"):
-        raise UnknownSensor(f"the {kind} driver is not in this version of pfsense yet: use 'sim' or 'replay:PATH'")
-    raise UnknownSensor(f"unknown sensor {name!r}: expected 'sim' or 'replay:PATH' (see 'pfsense sensors')")
+        raise UnknownSensor(
+            f"the {kind} driver is not in this version of pfsense yet: use 'sim' or 'replay:PATH'"
+        )
+    raise UnknownSensor(
+        f"unknown sensor {name!r}: expected 'sim' or 'replay:PATH' (see 'pfsense sensors')"
+    )
 
 
 def _open_sim(options: SensorOptions) -> Sensor:
@@ -63,7 +75,13 @@ def _open_sim(options: SensorOptions) -> Sensor:
     if options.rate_hz not in SUPPORTED_RATES_HZ:
         raise ConfigError(f"rate {options.rate_hz!r} SPS is not an HX711 rate: expected 10 or 80")
     layout = make_layout(options.layout, options.plate_mm)
-    config = SimConfig(layout=layout, rate_hz=options.rate_hz, seed=options.seed, loop=options.loop, faults=options.faults)
+    config = SimConfig(
+        layout=layout,
+        rate_hz=options.rate_hz,
+        seed=options.seed,
+        loop=options.loop,
+        faults=options.faults,
+    )
     if options.script is not None:
         config = SimConfig(**{**config.__dict__, "script": options.script})
     return SimSensor(config, realtime=options.realtime)
@@ -73,11 +91,25 @@ def available_sensors() -> list[SensorKind]:
     """Every driver this pfsense has, and whether it can be used on this machine."""
     gpio_chips = sorted(str(p) for p in Path("/dev").glob("gpiochip*"))
     return [
-        SensorKind("sim", "simulated foot, ball and HX711s (layouts single, plate4)", True, "always available"),
-        SensorKind("replay:PATH", "plays back a recording or a plain t,force CSV", True, "needs a file"),
-        SensorKind("serial:PORT", "Raspberry Pi Pico reading the HX711s over USB", False, "not in this version yet"),
         SensorKind(
-            "gpio", "HX711 wired to this computer's GPIO", False,
+            "sim",
+            "simulated foot, ball and HX711s (layouts single, plate4)",
+            True,
+            "always available",
+        ),
+        SensorKind(
+            "replay:PATH", "plays back a recording or a plain t,force CSV", True, "needs a file"
+        ),
+        SensorKind(
+            "serial:PORT",
+            "Raspberry Pi Pico reading the HX711s over USB",
+            False,
+            "not in this version yet",
+        ),
+        SensorKind(
+            "gpio",
+            "HX711 wired to this computer's GPIO",
+            False,
             f"not in this version yet ({', '.join(gpio_chips) or 'no /dev/gpiochip* here'})",
-        ),  # fmt: skip
+        ),
     ]

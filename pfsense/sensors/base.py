@@ -75,7 +75,9 @@ class Sensor(abc.ABC):
         finite source. Raises SensorTimeout after `timeout_s` without a sample."""
         self._check_open()
         if not self._running:
-            raise SensorError(f"sensor {self.name!r} is stopped: call start() (or use it in a with block)")
+            raise SensorError(
+                f"sensor {self.name!r} is stopped: call start() (or use it in a with block)"
+            )
         return self._read(timeout_s)
 
     def describe(self) -> dict:

@@ -40,7 +40,14 @@ class Batch:
     def select(self, rows) -> "Batch":
         """The rows picked by a slice, index array or boolean mask (truth too)."""
         truth = self.truth.select(rows) if self.truth is not None else None
-        return Batch(self.t_s[rows], self.acquired_at[rows], self.seq[rows], self.counts[rows], self.flags[rows], truth)
+        return Batch(
+            self.t_s[rows],
+            self.acquired_at[rows],
+            self.seq[rows],
+            self.counts[rows],
+            self.flags[rows],
+            truth,
+        )
 
     @classmethod
     def empty(cls, channels: int) -> "Batch":
@@ -73,5 +80,9 @@ def seq_gaps(seq: np.ndarray, previous: int | None = None) -> np.ndarray:
     ``seq_gaps(np.array([65534, 65535, 1]))`` is ``[0, 0, 1]``.
     """
     seq = np.asarray(seq, dtype=np.int64)
-    before = np.concatenate([[seq[0] - 1 if previous is None else previous], seq[:-1]]) if len(seq) else seq
+    before = (
+        np.concatenate([[seq[0] - 1 if previous is None else previous], seq[:-1]])
+        if len(seq)
+        else seq
+    )
     return (seq - before - 1) % SEQ_MODULO

@@ -18,9 +18,7 @@ class SampleFlag(enum.IntFlag):
     DROPPED = 8  # one or more samples before this one were lost (the seq gap says how many)
 
 
-ALL_FLAGS = int(
-    SampleFlag.SATURATED | SampleFlag.DESYNC | SampleFlag.TIMEOUT | SampleFlag.DROPPED
-)
+ALL_FLAGS = int(SampleFlag.SATURATED | SampleFlag.DESYNC | SampleFlag.TIMEOUT | SampleFlag.DROPPED)
 
 FLAGS_DTYPE = np.uint8
 

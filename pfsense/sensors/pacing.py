@@ -1,5 +1,6 @@
 """Release samples at the pace they were (or would have been) acquired."""
 
+import threading
 import time
 
 
@@ -22,13 +23,15 @@ class Pacer:
         """Source time that is due now."""
         return time.monotonic() - self._origin_mono
 
-    def wait_until(self, source_t_s: float, wake, deadline_mono: float) -> bool:
-        """Sleep until `source_t_s` is due (True) or the deadline or a wake-up comes first (False)."""
+    def sleep_until(self, source_t_s: float, wake: threading.Event, deadline_mono: float) -> bool:
+        """Sleep until `source_t_s` is due, `wake` is set, or the deadline passes; False only when
+        the deadline passed first (the caller's read has timed out)."""
         target = self._origin_mono + source_t_s
         pause_s = min(target, deadline_mono) - time.monotonic()
-        if pause_s > 0 and wake.wait(pause_s):
-            return False
-        return time.monotonic() >= target
+        if pause_s > 0:
+            wake.wait(pause_s)
+        now = time.monotonic()
+        return now < deadline_mono or now >= target
 
     def acquired_at(self, source_t_s):
         """Unix seconds at which a source time is (was) due."""

@@ -15,7 +15,7 @@ FAST_BATCH_SAMPLES = 256
 
 
 class ReplaySensor(Sensor):
-    """Plays back every row of a recording exactly as recorded (t_s, acquired_at, seq, counts, flags).
+    """Plays back every row of a recording as recorded (t_s, acquired_at, seq, counts, flags).
 
     In real time, rows are released when their t_s comes due, relative to the first row. A gap in
     the recording longer than the read timeout raises SensorTimeout, as the original stall did.
@@ -29,7 +29,12 @@ class ReplaySensor(Sensor):
         batch_samples: int = FAST_BATCH_SAMPLES,
     ) -> None:
         self.recording = read_recording(path, plate_mm)
-        super().__init__(f"replay:{path}", self.recording.layout, self.recording.rate_hz, self.recording.calibration)
+        super().__init__(
+            f"replay:{path}",
+            self.recording.layout,
+            self.recording.rate_hz,
+            self.recording.calibration,
+        )
         self.realtime = realtime
         self.batch_samples = batch_samples
         self._next = 0
@@ -38,7 +43,12 @@ class ReplaySensor(Sensor):
 
     def describe(self) -> dict:
         total = len(self.recording.batch)
-        return {**super().describe(), "realtime": self.realtime, "samples": total, "played": self._next}
+        return {
+            **super().describe(),
+            "realtime": self.realtime,
+            "samples": total,
+            "played": self._next,
+        }
 
     def _start(self) -> None:
         if self._next < len(self.recording.batch):
@@ -56,9 +66,12 @@ class ReplaySensor(Sensor):
             end = int(np.searchsorted(batch.t_s, due_t_s, side="right"))
             if end > self._next:
                 return self._take(end)
-            if not self._pacer.wait_until(float(batch.t_s[self._next]) - self._t0_s, self._wake, deadline):
-                if time.monotonic() >= deadline:
-                    raise SensorTimeout(f"recording {self.name[7:]} has no sample for {timeout_s:g} s here: the sensor was stalled when it was recorded")
+            next_t_s = float(batch.t_s[self._next]) - self._t0_s
+            if not self._pacer.sleep_until(next_t_s, self._wake, deadline):
+                raise SensorTimeout(
+                    f"recording {self.name[7:]} has no sample for {timeout_s:g} s here: "
+                    "the sensor was stalled when it was recorded"
+                )
         return None
 
     def _take(self, end: int) -> Batch:

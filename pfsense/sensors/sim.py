@@ -1,4 +1,5 @@
-"""The `sim` sensor: the simulated device, paced in real time like hardware or as fast as possible."""
+"""The `sim` sensor: the simulated device, paced in real time like hardware, or as fast as
+possible."""
 
 import math
 import time
@@ -9,7 +10,7 @@ from pfsense.errors import SensorTimeout
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
 from pfsense.sensors.pacing import Pacer
-from pfsense.sim.simulator import SimConfig, Simulation, SimRows
+from pfsense.sim.simulator import SimConfig, SimRows, Simulation
 
 MAX_BATCH_S = 1.0  # a reader that fell behind catches up at most a second per read
 FAST_BATCH_SAMPLES = 256
@@ -20,7 +21,9 @@ class SimSensor(Sensor):
     """Simulated HX711s under a foot on a ball. `realtime=False` yields as fast as asked, with the
     same t_s, counts and truth as real time would give; the timeout then counts simulated time."""
 
-    def __init__(self, config: SimConfig, realtime: bool = True, batch_samples: int = FAST_BATCH_SAMPLES) -> None:
+    def __init__(
+        self, config: SimConfig, realtime: bool = True, batch_samples: int = FAST_BATCH_SAMPLES
+    ) -> None:
         self.simulation = Simulation(config)
         super().__init__("sim", config.layout, config.rate_hz, self.simulation.nominal_calibration)
         self.realtime = realtime
@@ -30,7 +33,11 @@ class SimSensor(Sensor):
         self._last_t_s: float | None = None
 
     def describe(self) -> dict:
-        return {**super().describe(), "realtime": self.realtime, "seed": self.simulation.config.seed}
+        return {
+            **super().describe(),
+            "realtime": self.realtime,
+            "seed": self.simulation.config.seed,
+        }
 
     def _start(self) -> None:
         self._pacer.start(self.simulation.next_t_s)
@@ -41,8 +48,8 @@ class SimSensor(Sensor):
         return self._read_fast(timeout_s)
 
     def _read_fast(self, timeout_s: float) -> Batch | None:
-        """Next rows on simulated time. A silence longer than the timeout in the simulated stream
-        (a stall) raises SensorTimeout once, as it would in real time, then the rows after it come."""
+        """Next rows on simulated time. A silence in the simulated stream longer than the
+        timeout (a stall) raises SensorTimeout once, as in real time; the rows after it follow."""
         rows = self._pending or self._generate_fast(timeout_s)
         self._pending = None
         if rows is None:
@@ -50,7 +57,9 @@ class SimSensor(Sensor):
         if rows is _STALLED:
             self._last_t_s = None
             raise self._timeout(timeout_s)
-        times = np.concatenate([[rows.t_s[0] if self._last_t_s is None else self._last_t_s], rows.t_s])
+        times = np.concatenate(
+            [[rows.t_s[0] if self._last_t_s is None else self._last_t_s], rows.t_s]
+        )
         silent = np.flatnonzero(np.diff(times) > timeout_s)
         if len(silent):
             first = int(silent[0])
@@ -76,19 +85,29 @@ class SimSensor(Sensor):
         deadline = time.monotonic() + timeout_s
         max_rows = max(1, round(MAX_BATCH_S * self.rate_hz))
         while self._running and not self.simulation.ended:
-            due = math.floor(self._pacer.due_t_s() * self.rate_hz) + 1 - round(self.simulation.next_t_s * self.rate_hz)
+            due = (
+                math.floor(self._pacer.due_t_s() * self.rate_hz)
+                + 1
+                - round(self.simulation.next_t_s * self.rate_hz)
+            )
             if due > 0:
                 rows = self.simulation.next_rows(min(due, max_rows))
                 if len(rows.t_s):
                     return self._batch(rows)
                 continue  # stalled or dropped: look again
-            if not self._pacer.wait_until(self.simulation.next_t_s, self._wake, deadline):
-                if time.monotonic() >= deadline:
-                    raise self._timeout(timeout_s)
+            if not self._pacer.sleep_until(self.simulation.next_t_s, self._wake, deadline):
+                raise self._timeout(timeout_s)
         return None
 
     def _batch(self, rows: SimRows) -> Batch:
-        return Batch(rows.t_s, self._pacer.acquired_at(rows.t_s), rows.seq, rows.counts, rows.flags, rows.truth)
+        return Batch(
+            rows.t_s,
+            self._pacer.acquired_at(rows.t_s),
+            rows.seq,
+            rows.counts,
+            rows.flags,
+            rows.truth,
+        )
 
     def _timeout(self, timeout_s: float) -> SensorTimeout:
         return SensorTimeout(

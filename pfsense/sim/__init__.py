@@ -8,7 +8,7 @@ from pfsense.sim.faults import FaultCode, FaultKnobs
 from pfsense.sim.hx711 import HX711Model
 from pfsense.sim.motion import Variability
 from pfsense.sim.script import REST, Segment, demo_script, parse_script
-from pfsense.sim.simulator import SimConfig, Simulation, SimTruth
+from pfsense.sim.simulator import SimConfig, SimTruth, Simulation
 
 __all__ = [
     "REST",

@@ -1,9 +1,9 @@
 """Fault knobs for the simulated HX711s, and the injection that honours them.
 
-Each knob is a rate per sample (per channel where a fault hits one chip). Faults the acquisition side
-can see are flagged as a real driver would flag them (SATURATED, DESYNC, TIMEOUT, DROPPED); faults it
-cannot see (spikes, all-ones reads) are left for the host's cleaning to find, and recorded only in the
-ground truth.
+Each knob is a rate per sample (per channel where a fault hits one chip). Faults the acquisition
+side can see are flagged as a real driver would flag them (SATURATED, DESYNC, TIMEOUT, DROPPED);
+faults it cannot see (spikes, all-ones reads) are left for the host's cleaning to find, and are
+recorded only in the ground truth.
 """
 
 import enum
@@ -49,7 +49,9 @@ class FaultKnobs:
             if item.name.endswith("_rate") and not (
                 isinstance(value, int | float) and math.isfinite(value) and 0.0 <= value <= 1.0
             ):
-                raise ConfigError(f"fault knob {item.name} = {value!r}: expected a rate from 0 to 1 per sample")
+                raise ConfigError(
+                    f"fault knob {item.name} = {value!r}: expected a rate from 0 to 1 per sample"
+                )
         for name in ("stall_at_s", "stall_s"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value >= 0.0):
@@ -68,12 +70,14 @@ KNOB_NAMES = tuple(item.name for item in fields(FaultKnobs))
 
 
 def parse_fault_knobs(pairs: list[str], channels: tuple[str, ...]) -> FaultKnobs:
-    """Knobs from ``["spike_rate=0.01", "stall_at_s=5", "stall_channels=fl+rr"]`` (the CLI's --fault)."""
+    """Knobs from the CLI's --fault pairs, e.g. ``["spike_rate=0.01", "stall_channels=fl+rr"]``."""
     values: dict = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or key not in KNOB_NAMES:
-            raise ConfigError(f"fault {pair!r}: expected NAME=VALUE with NAME one of {', '.join(KNOB_NAMES)}")
+            raise ConfigError(
+                f"fault {pair!r}: expected NAME=VALUE with NAME one of {', '.join(KNOB_NAMES)}"
+            )
         values[key] = _knob_value(key, text, channels)
     return FaultKnobs(**values)
 
@@ -83,7 +87,9 @@ def _knob_value(key: str, text: str, channels: tuple[str, ...]):
         names = tuple(text.split("+"))
         unknown = [name for name in names if name not in channels]
         if unknown:
-            raise ConfigError(f"fault stall_channels names {unknown}: this layout has {', '.join(channels)}")
+            raise ConfigError(
+                f"fault stall_channels names {unknown}: this layout has {', '.join(channels)}"
+            )
         return names
     try:
         return float(text)
@@ -112,7 +118,9 @@ class FaultInjector:
         self._where = {code: np.random.default_rng([seed, 7, code]) for code in FaultCode}
         self._what = {code: np.random.default_rng([seed, 9, code]) for code in FaultCode}
         self._drop_rng = np.random.default_rng([seed, 8])
-        self._stall_mask = np.array([knobs.stall_channels is None or name in knobs.stall_channels for name in channels])
+        self._stall_mask = np.array(
+            [knobs.stall_channels is None or name in knobs.stall_channels for name in channels]
+        )
 
     def inject(self, t_s: np.ndarray, counts: np.ndarray) -> Injected:
         """Clip to the ADC's range, then apply each knob. `counts` is (n, ch) float."""

@@ -36,13 +36,23 @@ class HX711Model:
 
     def __post_init__(self) -> None:
         if self.rate_hz not in SUPPORTED_RATES_HZ:
-            raise ConfigError(f"HX711 rate {self.rate_hz!r} SPS is not supported: expected 10 or 80 (the RATE pin)")
+            raise ConfigError(
+                f"HX711 rate {self.rate_hz!r} SPS is not supported: "
+                "expected 10 or 80 (the RATE pin)"
+            )
         if self.cell_capacity_n <= 0 or self.cell_sensitivity_mv_per_v <= 0 or self.avdd_v <= 0:
             raise ConfigError("load cell capacity, sensitivity and AVDD must be positive")
 
     @property
     def counts_per_n(self) -> float:
-        return self.cell_sensitivity_mv_per_v * 1e-3 * 2 * GAIN * FULL_SCALE_COUNTS / self.cell_capacity_n
+        return (
+            self.cell_sensitivity_mv_per_v
+            * 1e-3
+            * 2
+            * GAIN
+            * FULL_SCALE_COUNTS
+            / self.cell_capacity_n
+        )
 
     @property
     def lsb_v(self) -> float:
@@ -60,12 +70,17 @@ class HX711Model:
         `creep_n` carries the creep state from the previous call; the new state is returned third.
         """
         creep = self._creep_n(np.asarray(force_n, dtype=float), creep_n)
-        ideal = self.offset_counts + self.counts_per_n * (force_n + creep) + self.drift_counts_per_s * t_s
+        ideal = (
+            self.offset_counts
+            + self.counts_per_n * (force_n + creep)
+            + self.drift_counts_per_s * t_s
+        )
         noisy = ideal + self.noise_counts_rms * rng.standard_normal(len(t_s))
         return ideal, noisy, float(creep[-1]) if len(creep) else creep_n
 
     def _creep_n(self, force_n: np.ndarray, state_n: float) -> np.ndarray:
-        """First-order approach of the reading to creep_fraction * held force (time constant tau)."""
+        """First-order approach of the reading to creep_fraction * held force (time constant
+        creep_tau_s)."""
         if self.creep_fraction == 0.0:
             return np.zeros(len(force_n))
         alpha = np.exp(-1.0 / (self.rate_hz * self.creep_tau_s))

@@ -49,7 +49,9 @@ def smooth_noise(rng: np.random.Generator, n: int, rate_hz: float, tau_s: float)
     frac = t - index
     weight = (1.0 - np.cos(np.pi * frac)) / 2.0
     # A raised-cosine join loses a little variance between knots; 1/sqrt(0.75) restores unit SD.
-    return (knots[index] * (1.0 - weight) + knots[np.minimum(index + 1, len(knots) - 1)] * weight) / np.sqrt(0.75)
+    return (
+        knots[index] * (1.0 - weight) + knots[np.minimum(index + 1, len(knots) - 1)] * weight
+    ) / np.sqrt(0.75)
 
 
 def pause_gate(rng: np.random.Generator, n: int, rate_hz: float, var: Variability) -> np.ndarray:
@@ -70,7 +72,9 @@ def envelope(n: int, rate_hz: float) -> np.ndarray:
     """Raised-cosine ramps on and off at the ends of a segment."""
     t = np.arange(n) / rate_hz
     edge_s = np.minimum(t, (n - 1) / rate_hz - t)
-    return np.where(edge_s >= RAMP_S, 1.0, (1.0 - np.cos(np.pi * np.clip(edge_s, 0, RAMP_S) / RAMP_S)) / 2.0)
+    return np.where(
+        edge_s >= RAMP_S, 1.0, (1.0 - np.cos(np.pi * np.clip(edge_s, 0, RAMP_S) / RAMP_S)) / 2.0
+    )
 
 
 def segment_motion(
@@ -88,21 +92,41 @@ def segment_motion(
         return SegmentMotion(zeros, zeros, zeros, nan, 0, np.zeros(n, np.uint8))
     motion = MOTIONS[segment.technique]
     gate = pause_gate(rng, n, rate_hz, var)
-    cycles_per_s = segment.cadence_per_min / 60.0 * (1.0 + var.cadence_drift * np.tanh(smooth_noise(rng, n, rate_hz, 5.0)))
+    cycles_per_s = (
+        segment.cadence_per_min
+        / 60.0
+        * (1.0 + var.cadence_drift * np.tanh(smooth_noise(rng, n, rate_hz, 5.0)))
+    )
     phase = 2.0 * np.pi * np.cumsum(cycles_per_s * gate) / rate_hz
-    stroke_mm = segment.stroke_mm * (1.0 + var.stroke_wobble * np.tanh(smooth_noise(rng, n, rate_hz, 2.0)))
+    stroke_mm = segment.stroke_mm * (
+        1.0 + var.stroke_wobble * np.tanh(smooth_noise(rng, n, rate_hz, 2.0))
+    )
     travel_mm = stroke_mm / 2.0 * np.sin(phase)
     wander_mm = 3.0 * smooth_noise(rng, n, rate_hz, 4.0)  # the foot never sits perfectly still
     x_mm, y_mm = _position(segment.zone, motion.axis, travel_mm, wander_mm, foot_mm)
-    force_n = segment.force_n * envelope(n, rate_hz) * _modulation(segment.technique.value, phase, gate, n, rate_hz)
+    force_n = (
+        segment.force_n
+        * envelope(n, rate_hz)
+        * _modulation(segment.technique.value, phase, gate, n, rate_hz)
+    )
     force_n *= 1.0 + var.force_wobble * np.tanh(smooth_noise(rng, n, rate_hz, 0.7))
-    sole_mm = np.full(n, np.nan) if segment.zone == Zone.CALF else foot.sole_mm_from_plate_y(y_mm, foot_mm)
+    sole_mm = (
+        np.full(n, np.nan)
+        if segment.zone == Zone.CALF
+        else foot.sole_mm_from_plate_y(y_mm, foot_mm)
+    )
     zone_code = _zone_codes(segment.zone, sole_mm, foot_mm, n)
-    return SegmentMotion(force_n, x_mm, y_mm, sole_mm, TECHNIQUE_CODES[segment.technique], zone_code)
+    return SegmentMotion(
+        force_n, x_mm, y_mm, sole_mm, TECHNIQUE_CODES[segment.technique], zone_code
+    )
 
 
 def _position(zone: Zone, axis: str, travel_mm, wander_mm, foot_mm: float):
-    centre_y_mm = 0.0 if zone == Zone.CALF else float(foot.plate_y_from_sole_mm(foot.zone_centre_sole_mm(zone, foot_mm), foot_mm))
+    centre_y_mm = (
+        0.0
+        if zone == Zone.CALF
+        else float(foot.plate_y_from_sole_mm(foot.zone_centre_sole_mm(zone, foot_mm), foot_mm))
+    )
     if axis == "across":
         return travel_mm + wander_mm, centre_y_mm + wander_mm * 0.5
     if axis == "along":

@@ -25,7 +25,9 @@ class TechniqueMotion:
 
 MOTIONS = {
     # Steady moderate force, periodic motion along the foot; self-paced 33/min (Sezik 2024).
-    Technique.ROLLING: TechniqueMotion(1.0, doses.SELF_PACED_CADENCE_PER_MIN, 120.0, "along", Zone.ARCH, 60.0),
+    Technique.ROLLING: TechniqueMotion(
+        1.0, doses.SELF_PACED_CADENCE_PER_MIN, 120.0, "along", Zone.ARCH, 60.0
+    ),
     # High force, slow motion under 15 cycles/min.
     Technique.DEEP_TISSUE: TechniqueMotion(1.3, 8.0, 80.0, "along", Zone.ARCH, 60.0),
     # Across the fascia, faster and shorter strokes.
@@ -68,7 +70,9 @@ class Segment:
             self,
             technique=Technique(self.technique),
             zone=self.zone or motion.default_zone,
-            force_n=self.force_n if self.force_n is not None else motion.force_factor * rolling_force_n,
+            force_n=self.force_n
+            if self.force_n is not None
+            else motion.force_factor * rolling_force_n,
             cadence_per_min=_default(self.cadence_per_min, motion.cadence_per_min),
             stroke_mm=_default(self.stroke_mm, motion.stroke_mm),
         )
@@ -93,7 +97,9 @@ def _check_range(name: str, value: float | None, low: float, high: float) -> Non
     if value is None:
         return
     if not isinstance(value, int | float) or not math.isfinite(value) or not low <= value <= high:
-        raise ConfigError(f"segment {name} = {value!r} is out of range: expected {low:g} to {high:g}")
+        raise ConfigError(
+            f"segment {name} = {value!r} is out of range: expected {low:g} to {high:g}"
+        )
 
 
 def demo_script() -> list[Segment]:
@@ -130,9 +136,13 @@ def _parse_segment(text: str) -> Segment:
     head, *options = text.split()
     name, sep, seconds = head.partition(":")
     if not sep:
-        raise ConfigError(f"script segment {text!r} has no duration: expected TECHNIQUE[@ZONE]:SECONDS")
+        raise ConfigError(
+            f"script segment {text!r} has no duration: expected TECHNIQUE[@ZONE]:SECONDS"
+        )
     technique, _, zone = name.partition("@")
-    fields = {"technique": technique if technique == REST else _enum(Technique, technique, "technique")}
+    fields = {
+        "technique": technique if technique == REST else _enum(Technique, technique, "technique")
+    }
     fields["duration_s"] = _number(seconds, "duration", text)
     if zone:
         fields["zone"] = _enum(Zone, zone, "zone")
@@ -140,7 +150,9 @@ def _parse_segment(text: str) -> Segment:
     for option in options:
         key, _, value = option.partition("=")
         if key not in keys:
-            raise ConfigError(f"unknown script option {key!r} in {text!r}: expected force, cadence or stroke")
+            raise ConfigError(
+                f"unknown script option {key!r} in {text!r}: expected force, cadence or stroke"
+            )
         fields[keys[key]] = _number(value, key, text)
     segment = Segment(**fields)
     check_segment(segment)

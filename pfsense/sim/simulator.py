@@ -47,9 +47,13 @@ class SimConfig:
             raise ConfigError("the simulator script has no segments")
         low, high = FOOT_MM_RANGE
         if not low <= self.foot_mm <= high:
-            raise ConfigError(f"foot length {self.foot_mm:g} mm is out of range: expected {low:g}-{high:g} mm")
+            raise ConfigError(
+                f"foot length {self.foot_mm:g} mm is out of range: expected {low:g}-{high:g} mm"
+            )
         if not 20.0 <= self.body_mass_kg <= 250.0:
-            raise ConfigError(f"body mass {self.body_mass_kg:g} kg is out of range: expected 20-250 kg")
+            raise ConfigError(
+                f"body mass {self.body_mass_kg:g} kg is out of range: expected 20-250 kg"
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +99,9 @@ class Simulation:
         self.rate_hz = config.rate_hz
         self._rolling_force_n = doses.rolling_force_n(config.body_mass_kg)
         self.cells = self._make_cells(config)
-        self._noise_rngs = [np.random.default_rng([config.seed, 3, i]) for i in range(len(self.cells))]
+        self._noise_rngs = [
+            np.random.default_rng([config.seed, 3, i]) for i in range(len(self.cells))
+        ]
         self._faults = FaultInjector(config.faults, self.layout.channels, config.seed)
         self._preload_n = config.plate_mass_kg * doses.GRAVITY_M_PER_S2 / len(self.cells)
         # The plate has rested on the cells long before the session: its creep has settled.
@@ -149,15 +155,34 @@ class Simulation:
         cell_force_n = self._cell_forces(motion)
         ideal, counts = self._hx711_counts(t_s, cell_force_n)
         injected = self._faults.inject(t_s, counts)
-        stalled = self._faults.knobs.is_stalled(t_s) if self._faults.stalls_whole_sensor else np.zeros(count, bool)
+        stalled = (
+            self._faults.knobs.is_stalled(t_s)
+            if self._faults.stalls_whole_sensor
+            else np.zeros(count, bool)
+        )
         seq = (self._conversions + np.cumsum(~stalled) - 1) % SEQ_MODULO
         self._conversions += int((~stalled).sum())
         keep = self._mark_drops(~stalled, injected.flags)
         truth = SimTruth(
-            index, motion["force_n"], cell_force_n, motion["x_mm"], motion["y_mm"], motion["sole_mm"],
-            motion["technique_code"], motion["zone_code"], motion["segment_index"], injected.fault, ideal,
+            index,
+            motion["force_n"],
+            cell_force_n,
+            motion["x_mm"],
+            motion["y_mm"],
+            motion["sole_mm"],
+            motion["technique_code"],
+            motion["zone_code"],
+            motion["segment_index"],
+            injected.fault,
+            ideal,
         ).select(keep)
-        return SimRows(t_s[keep], seq[keep].astype(np.uint16), injected.counts[keep], injected.flags[keep], truth)
+        return SimRows(
+            t_s[keep],
+            seq[keep].astype(np.uint16),
+            injected.counts[keep],
+            injected.flags[keep],
+            truth,
+        )
 
     def _mark_drops(self, converted: np.ndarray, flags: np.ndarray) -> np.ndarray:
         """Rows that arrive; the first row after a lost one gets DROPPED on every channel."""
@@ -175,10 +200,16 @@ class Simulation:
         if not self.layout.is_plate:
             return motion["force_n"][:, None].copy()
         return plate.corner_forces_n(
-            motion["force_n"], motion["x_mm"], motion["y_mm"], self.layout.plate_width_mm, self.layout.plate_length_mm
+            motion["force_n"],
+            motion["x_mm"],
+            motion["y_mm"],
+            self.layout.plate_width_mm,
+            self.layout.plate_length_mm,
         )
 
-    def _hx711_counts(self, t_s: np.ndarray, cell_force_n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _hx711_counts(
+        self, t_s: np.ndarray, cell_force_n: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         ideal = np.empty(cell_force_n.shape)
         noisy = np.empty(cell_force_n.shape)
         for ch, cell in enumerate(self.cells):
@@ -204,12 +235,23 @@ class Simulation:
         m = self._motion
         if m is None:
             empty = np.zeros(0)
-            return dict(force_n=empty, x_mm=empty, y_mm=empty, sole_mm=empty, technique_code=np.zeros(0, np.uint8),
-                        zone_code=np.zeros(0, np.uint8), segment_index=np.zeros(0, np.int64))
+            return dict(
+                force_n=empty,
+                x_mm=empty,
+                y_mm=empty,
+                sole_mm=empty,
+                technique_code=np.zeros(0, np.uint8),
+                zone_code=np.zeros(0, np.uint8),
+                segment_index=np.zeros(0, np.int64),
+            )
         part = slice(offset, offset + take)
         return dict(
-            force_n=m.force_n[part], x_mm=m.x_mm[part], y_mm=m.y_mm[part], sole_mm=m.sole_mm[part],
-            technique_code=np.full(take, m.technique_code, np.uint8), zone_code=m.zone_code[part],
+            force_n=m.force_n[part],
+            x_mm=m.x_mm[part],
+            y_mm=m.y_mm[part],
+            sole_mm=m.sole_mm[part],
+            technique_code=np.full(take, m.technique_code, np.uint8),
+            zone_code=m.zone_code[part],
             segment_index=np.full(take, self._segment_number, np.int64),
         )
 
@@ -226,5 +268,7 @@ class Simulation:
             self._segment_number = number
             segment = script[number % len(script)].resolved(self._rolling_force_n)
             rng = np.random.default_rng([self.config.seed, 2, number])
-            self._motion = segment_motion(segment, self.rate_hz, rng, self.config.variability, self.config.foot_mm)
+            self._motion = segment_motion(
+                segment, self.rate_hz, rng, self.config.variability, self.config.foot_mm
+            )
         return True

@@ -12,7 +12,9 @@ MAX_REQUEST_BYTES = 64 * 1024
 def create_app(live: LiveService, test_config: dict | None = None) -> Flask:
     """An app serving the live page and API for `live` (started and stopped by the caller)."""
     assets = web_dir()
-    app = Flask(__name__, template_folder=str(assets / "templates"), static_folder=str(assets / "static"))
+    app = Flask(
+        __name__, template_folder=str(assets / "templates"), static_folder=str(assets / "static")
+    )
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
     if test_config:
         app.config.update(test_config)

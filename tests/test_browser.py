@@ -1,0 +1,35 @@
+"""The first page in real headless Chromium: simulated force updates live."""
+
+import pytest
+
+from .browser import browser_page
+from .server import served
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_page_shows_simulated_force_updating(tmp_path):
+    with served("--layout", "plate4") as (_process, url), browser_page() as page:
+        page.goto(url)
+        page.wait_for_function(
+            "document.getElementById('state').textContent.startsWith('streaming')", timeout=10_000
+        )
+        readings = set()
+        for _ in range(20):
+            readings.add(page.inner_text("#force"))
+            page.wait_for_timeout(100)
+        assert "--" not in readings
+        assert len(readings) >= 3, f"the force number did not move: {readings}"
+        assert all(r.lstrip("-").isdigit() for r in readings)
+        assert page.get_attribute("#force-panel", "class") in (
+            "band-below",
+            "band-in",
+            "band-above",
+        )
+        drawn = page.evaluate(
+            "() => { const c = document.getElementById('trace');"
+            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " let lit = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) lit++; return lit; }"
+        )
+        assert drawn > 1000, "the trace canvas is empty"
+        page.screenshot(path=str(tmp_path / "live.png"))
