@@ -1,0 +1,20 @@
+"""Helpers for the benchmarks: repeat, take medians, print one line per figure."""
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def median_seconds(run: Callable[[], object], repeats: int = 5) -> float:
+    """Median wall time of `run` over `repeats` calls (one warm-up call first)."""
+    run()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def report(name: str, value: float, unit: str, note: str = "") -> None:
+    print(f"{name:<52} {value:>12,.1f} {unit:<14} {note}".rstrip())
