@@ -5,6 +5,7 @@ exit with status 2; they never show a traceback.
 """
 
 import argparse
+import errno
 import signal
 import sys
 from collections.abc import Sequence
@@ -52,11 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to bind (default 127.0.0.1; 0.0.0.0 lets a phone on your network in)",
     )
     serve.add_argument(
-        "--port", type=int, default=8080, help="TCP port (default 8080; 0 picks a free one)"
+        "--port",
+        type=_ranged_int(0, 65535),
+        default=8080,
+        help="TCP port (default 8080; 0 picks a free one)",
     )
     serve.add_argument(
         "--threads",
-        type=int,
+        type=_ranged_int(2, 256),
         default=16,
         help="web server threads; each open page holds one (default 16)",
     )
@@ -124,6 +128,16 @@ def _sensor_options_parser() -> argparse.ArgumentParser:
     return options
 
 
+def _ranged_int(low: int, high: int):
+    def parse(text: str) -> int:
+        value = _int_arg(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: expected {low} to {high}")
+        return value
+
+    return parse
+
+
 def _int_arg(text: str) -> int:
     try:
         return int(text)
@@ -166,11 +180,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server = create_server(
             app, host=args.host, port=args.port, threads=args.threads, ident="pfsense"
         )
-    except OSError as error:
+    except (OSError, ValueError) as error:
         sensor.close()
-        raise ConfigError(
-            f"cannot listen on {args.host}:{args.port}: {error.strerror}; choose another --port"
-        ) from None
+        raise ConfigError(_listen_problem(args.host, args.port, error)) from None
     live.start()
     _stop_on_signals(live)
     port = server.effective_port
@@ -193,6 +205,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         live.stop()
         server.close()
     return 0
+
+
+def _listen_problem(host: str, port: int, error: Exception) -> str:
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return f"cannot listen on {host}:{port}: the port is in use; choose another --port"
+    reason = error.strerror if isinstance(error, OSError) else "not a valid address"
+    return f"cannot listen on {host}:{port}: {reason}; --host must be an address of this computer"
 
 
 def _stop_on_signals(live) -> None:
@@ -253,6 +272,8 @@ def _record(sensor, writer, seconds: float) -> float:
 
 def cmd_sensors(args: argparse.Namespace) -> int:
     if args.diagnose:
+        if not args.seconds > 0:
+            raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
         from pfsense.diagnose import diagnose, format_report
 
         print(format_report(diagnose(open_sensor(args.sensor, sensor_options(args)), args.seconds)))

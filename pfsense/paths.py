@@ -6,6 +6,8 @@ from pathlib import Path
 
 import platformdirs
 
+from pfsense.errors import ConfigError
+
 ENV_HOME = "PFSENSE_HOME"
 
 
@@ -17,7 +19,12 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
         or platformdirs.user_data_dir("pfsense", appauthor=False)
     )
     path = Path(chosen).expanduser()
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)  # patients' data: nobody else's to read
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # patients' data: nobody else's to read
+    except OSError as error:
+        raise ConfigError(f"cannot use data directory {path}: {error.strerror}") from None
+    if not path.is_dir():
+        raise ConfigError(f"data directory {path} is not a directory")
     return path
 
 

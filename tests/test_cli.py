@@ -87,6 +87,10 @@ def test_serve_help_documents_the_safe_default_host():
         (["sensors", "--diagnose", "--sensor", "replay:missing.csv"], "missing.csv: no such file"),
         (["serve", "--sensor", "serial:/dev/ttyACM1"], "not in this version of pfsense yet"),
         (["frobnicate"], "invalid choice"),
+        (["serve", "--port", "70000"], "70000 is out of range: expected 0 to 65535"),
+        (["serve", "--host", "999.1.1.1"], "--host must be an address of this computer"),
+        (["--data-dir", "/proc/no/such", "serve"], "cannot use data directory /proc/no/such"),
+        (["sensors", "--diagnose", "--seconds", "0"], "--seconds 0: expected a positive duration"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(tmp_path, args, message):
@@ -174,7 +178,7 @@ def test_serve_refuses_a_port_in_use():
         port = taken.getsockname()[1]
         result = pfsense("serve", "--port", str(port))
     assert result.returncode == 2
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in result.stderr
     assert "choose another --port" in result.stderr
 
 
