@@ -174,6 +174,12 @@ class FaultInjector:
         values[hit] = sign_extend_24_array((values[hit] & 0xFFFFFF) >> 1)  # bits off by one clock
         self._mark(hit, flags, fault, SampleFlag.DESYNC, FaultCode.DESYNC)
 
+    def whole_sensor_stalled(self, t_s: np.ndarray) -> np.ndarray:
+        """True for rows that never come because every channel is stalled."""
+        if not self.stalls_whole_sensor:
+            return np.zeros(len(t_s), bool)
+        return self.knobs.is_stalled(t_s)
+
     def _channel_stall(self, t_s, values, flags, fault) -> None:
         if self._stall_mask.all():
             return  # the whole sensor stalls: the rows never come (see Simulation)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pfsense import foot
+from pfsense.columns import Columns
 from pfsense.sim.script import MOTIONS, Segment
 from pfsense.techniques import TECHNIQUE_CODES, ZONE_CODES, Zone
 
@@ -26,16 +27,16 @@ class Variability:
     pause_s: tuple[float, float] = (1.0, 3.0)
 
 
-@dataclass(frozen=True)
-class SegmentMotion:
-    """Per-sample truth for one segment."""
+@dataclass(frozen=True, eq=False)
+class FootTruth(Columns):
+    """What the foot does at each sample."""
 
-    force_n: np.ndarray
-    x_mm: np.ndarray
+    force_n: np.ndarray  # total force from the foot on the ball
+    x_mm: np.ndarray  # ball position on the plate
     y_mm: np.ndarray
-    sole_mm: np.ndarray  # NaN where the ball is not under the sole (calf, rest)
-    technique_code: int
-    zone_code: np.ndarray
+    sole_mm: np.ndarray  # contact point on the sole from the heel; NaN off the sole (calf, rest)
+    technique_code: np.ndarray  # techniques.TECHNIQUE_CODES, 0 = rest
+    zone_code: np.ndarray  # techniques.ZONE_CODES, 0 = none
 
 
 def smooth_noise(rng: np.random.Generator, n: int, rate_hz: float, tau_s: float) -> np.ndarray:
@@ -83,13 +84,14 @@ def segment_motion(
     rng: np.random.Generator,
     var: Variability,
     foot_mm: float = foot.DEFAULT_FOOT_MM,
-) -> SegmentMotion:
+) -> FootTruth:
     """Truth arrays for a resolved segment, sampled at `rate_hz`."""
     n = max(1, round(segment.duration_s * rate_hz))
     if segment.is_rest:
         zeros = np.zeros(n)
         nan = np.full(n, np.nan)
-        return SegmentMotion(zeros, zeros, zeros, nan, 0, np.zeros(n, np.uint8))
+        none = np.zeros(n, np.uint8)
+        return FootTruth(zeros, zeros, zeros, nan, none, none)
     motion = MOTIONS[segment.technique]
     gate = pause_gate(rng, n, rate_hz, var)
     cycles_per_s = (
@@ -116,9 +118,8 @@ def segment_motion(
         else foot.sole_mm_from_plate_y(y_mm, foot_mm)
     )
     zone_code = _zone_codes(segment.zone, sole_mm, foot_mm, n)
-    return SegmentMotion(
-        force_n, x_mm, y_mm, sole_mm, TECHNIQUE_CODES[segment.technique], zone_code
-    )
+    technique_code = np.full(n, TECHNIQUE_CODES[segment.technique], np.uint8)
+    return FootTruth(force_n, x_mm, y_mm, sole_mm, technique_code, zone_code)
 
 
 def _position(zone: Zone, axis: str, travel_mm, wander_mm, foot_mm: float):

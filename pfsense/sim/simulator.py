@@ -11,6 +11,7 @@ import numpy as np
 
 from pfsense import doses, plate
 from pfsense.calibration import Calibration
+from pfsense.columns import Columns
 from pfsense.errors import ConfigError
 from pfsense.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
 from pfsense.layout import Layout, make_layout
@@ -18,7 +19,7 @@ from pfsense.sensors.batch import SEQ_MODULO
 from pfsense.sensors.flags import SampleFlag
 from pfsense.sim.faults import FaultInjector, FaultKnobs
 from pfsense.sim.hx711 import HX711Model
-from pfsense.sim.motion import SegmentMotion, Variability, segment_motion
+from pfsense.sim.motion import FootTruth, Variability, segment_motion
 from pfsense.sim.script import Segment, demo_script
 
 OFFSET_SPREAD_COUNTS = 40_000.0  # bridge imbalance: each cell's zero is somewhere near, not at, 0
@@ -57,7 +58,7 @@ class SimConfig:
 
 
 @dataclass(frozen=True, eq=False)
-class SimTruth:
+class SimTruth(Columns):
     """What really happened at each delivered row."""
 
     sample_index: np.ndarray  # position on the ideal grid (t_s = sample_index / rate_hz)
@@ -71,14 +72,6 @@ class SimTruth:
     segment_index: np.ndarray  # which script segment (counting loops)
     fault: np.ndarray  # (n, ch) FaultCode
     ideal_counts: np.ndarray  # (n, ch) counts without noise or faults
-
-    def select(self, rows: np.ndarray) -> "SimTruth":
-        return SimTruth(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
-
-    @staticmethod
-    def concat(truths: list["SimTruth"]) -> "SimTruth":
-        names = SimTruth.__dataclass_fields__
-        return SimTruth(*(np.concatenate([getattr(t, name) for t in truths]) for name in names))
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +104,7 @@ class Simulation:
         self._drop_pending = False
         self._segment_number = -1
         self._segment_start = 0
-        self._motion: SegmentMotion | None = None
+        self._motion: FootTruth | None = None
         self.ended = False
 
     def _make_cells(self, config: SimConfig) -> list[HX711Model]:
@@ -147,42 +140,27 @@ class Simulation:
     def next_rows(self, n: int) -> SimRows:
         """Advance n conversions on the grid; return the rows that arrive (fewer when dropped,
         stalled, or the script ended without looping)."""
-        motion = self._grid_truth(n)
-        count = len(motion["force_n"])
-        index = np.arange(self._next_index, self._next_index + count)
-        self._next_index += count
+        foot, segment_index = self._foot_truth(n)
+        index = np.arange(self._next_index, self._next_index + len(foot))
+        self._next_index += len(foot)
         t_s = index / self.rate_hz
-        cell_force_n = self._cell_forces(motion)
+        cell_force_n = self._cell_forces(foot)
         ideal, counts = self._hx711_counts(t_s, cell_force_n)
         injected = self._faults.inject(t_s, counts)
-        stalled = (
-            self._faults.knobs.is_stalled(t_s)
-            if self._faults.stalls_whole_sensor
-            else np.zeros(count, bool)
-        )
-        seq = (self._conversions + np.cumsum(~stalled) - 1) % SEQ_MODULO
-        self._conversions += int((~stalled).sum())
-        keep = self._mark_drops(~stalled, injected.flags)
+        converted = ~self._faults.whole_sensor_stalled(t_s)
+        seq = (self._conversions + np.cumsum(converted) - 1) % SEQ_MODULO
+        self._conversions += int(converted.sum())
+        keep = self._mark_drops(converted, injected.flags)
         truth = SimTruth(
-            index,
-            motion["force_n"],
-            cell_force_n,
-            motion["x_mm"],
-            motion["y_mm"],
-            motion["sole_mm"],
-            motion["technique_code"],
-            motion["zone_code"],
-            motion["segment_index"],
-            injected.fault,
-            ideal,
-        ).select(keep)
-        return SimRows(
-            t_s[keep],
-            seq[keep].astype(np.uint16),
-            injected.counts[keep],
-            injected.flags[keep],
-            truth,
+            sample_index=index,
+            cell_force_n=cell_force_n,
+            segment_index=segment_index,
+            fault=injected.fault,
+            ideal_counts=ideal,
+            **foot.as_dict(),
         )
+        rows = (t_s, seq.astype(np.uint16), injected.counts, injected.flags)
+        return SimRows(*(column[keep] for column in rows), truth.select(keep))
 
     def _mark_drops(self, converted: np.ndarray, flags: np.ndarray) -> np.ndarray:
         """Rows that arrive; the first row after a lost one gets DROPPED on every channel."""
@@ -196,16 +174,11 @@ class Simulation:
                 self._drop_pending = False
         return keep
 
-    def _cell_forces(self, motion: dict) -> np.ndarray:
+    def _cell_forces(self, foot: FootTruth) -> np.ndarray:
         if not self.layout.is_plate:
-            return motion["force_n"][:, None].copy()
-        return plate.corner_forces_n(
-            motion["force_n"],
-            motion["x_mm"],
-            motion["y_mm"],
-            self.layout.plate_width_mm,
-            self.layout.plate_length_mm,
-        )
+            return foot.force_n[:, None].copy()
+        width_mm, length_mm = self.layout.plate_width_mm, self.layout.plate_length_mm
+        return plate.corner_forces_n(foot.force_n, foot.x_mm, foot.y_mm, width_mm, length_mm)
 
     def _hx711_counts(
         self, t_s: np.ndarray, cell_force_n: np.ndarray
@@ -218,48 +191,26 @@ class Simulation:
             )
         return ideal, noisy
 
-    def _grid_truth(self, n: int) -> dict:
-        """Foot truth for the next n grid samples, across segment boundaries."""
-        parts = []
-        want = n
-        while want > 0 and self._load_segment_for(self._next_index + n - want):
-            offset = self._next_index + (n - want) - self._segment_start
-            take = min(want, len(self._motion.force_n) - offset)
-            parts.append(self._motion_slice(offset, take))
-            want -= take
+    def _foot_truth(self, n: int) -> tuple[FootTruth, np.ndarray]:
+        """The foot's truth for the next n grid samples, across segment boundaries, and which
+        segment each sample belongs to. Fewer than n when a non-looping script ends."""
+        parts, numbers = [], []
+        index, end = self._next_index, self._next_index + n
+        while index < end and self._load_segment_for(index):
+            offset = index - self._segment_start
+            take = min(end - index, len(self._motion) - offset)
+            parts.append(self._motion.select(slice(offset, offset + take)))
+            numbers.append(np.full(take, self._segment_number, np.int64))
+            index += take
         if not parts:
-            return self._motion_slice(0, 0)
-        return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-
-    def _motion_slice(self, offset: int, take: int) -> dict:
-        m = self._motion
-        if m is None:
-            empty = np.zeros(0)
-            return dict(
-                force_n=empty,
-                x_mm=empty,
-                y_mm=empty,
-                sole_mm=empty,
-                technique_code=np.zeros(0, np.uint8),
-                zone_code=np.zeros(0, np.uint8),
-                segment_index=np.zeros(0, np.int64),
-            )
-        part = slice(offset, offset + take)
-        return dict(
-            force_n=m.force_n[part],
-            x_mm=m.x_mm[part],
-            y_mm=m.y_mm[part],
-            sole_mm=m.sole_mm[part],
-            technique_code=np.full(take, m.technique_code, np.uint8),
-            zone_code=m.zone_code[part],
-            segment_index=np.full(take, self._segment_number, np.int64),
-        )
+            return self._motion.select(slice(0, 0)), np.zeros(0, np.int64)
+        return FootTruth.concat(parts), np.concatenate(numbers)
 
     def _load_segment_for(self, index: int) -> bool:
         """Load the segment holding grid sample `index`; False when the script is over."""
-        while self._motion is None or index >= self._segment_start + len(self._motion.force_n):
+        while self._motion is None or index >= self._segment_start + len(self._motion):
             if self._motion is not None:
-                self._segment_start += len(self._motion.force_n)
+                self._segment_start += len(self._motion)
             number = self._segment_number + 1
             script = self.config.script
             if number >= len(script) and not self.config.loop:
