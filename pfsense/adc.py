@@ -8,9 +8,11 @@ COUNTS_DTYPE = np.int32
 
 
 def sign_extend_24(raw: int) -> int:
-    """A raw 24-bit reading as a signed int: ``sign_extend_24(0xFFFFFF) == -1``.
+    """A raw 24-bit reading as a signed int. The adafruit driver ORs in 0xFF000000 instead,
+    which turns -1 into 4294967295.
 
-    The adafruit driver ORs in 0xFF000000 instead, which turns -1 into 4294967295.
+    >>> sign_extend_24(0xFFFFFF), sign_extend_24(0x800000), sign_extend_24(0x7FFFFF)
+    (-1, -8388608, 8388607)
     """
     raw &= 0xFFFFFF
     return raw - (1 << 24) if raw & 0x800000 else raw

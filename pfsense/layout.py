@@ -60,7 +60,11 @@ def check_plate_mm(plate_mm: tuple[float, float]) -> tuple[float, float]:
 
 
 def parse_plate_mm(text: str) -> tuple[float, float]:
-    """Parse "300x400" (width x length, mm) as written in recordings and on the command line."""
+    """Parse width x length in mm, as written in recordings and on the command line.
+
+    >>> parse_plate_mm("300x400")
+    (300.0, 400.0)
+    """
     parts = text.lower().replace(",", "x").split("x")
     try:
         values = tuple(float(part) for part in parts)

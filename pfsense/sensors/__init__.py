@@ -3,7 +3,7 @@
 Open one by name: ``open_sensor("sim", layout="plate4")`` or ``open_sensor("replay:session.csv")``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pfsense.errors import ConfigError, UnknownSensor
@@ -83,7 +83,7 @@ def _open_sim(options: SensorOptions) -> Sensor:
         faults=options.faults,
     )
     if options.script is not None:
-        config = SimConfig(**{**config.__dict__, "script": options.script})
+        config = replace(config, script=options.script)
     return SimSensor(config, realtime=options.realtime)
 
 

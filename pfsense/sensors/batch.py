@@ -77,7 +77,8 @@ class Batch:
 def seq_gaps(seq: np.ndarray, previous: int | None = None) -> np.ndarray:
     """Samples lost before each sample, from the 16-bit wrapping sequence numbers.
 
-    ``seq_gaps(np.array([65534, 65535, 1]))`` is ``[0, 0, 1]``.
+    >>> seq_gaps(np.array([65534, 65535, 1])).tolist()
+    [0, 0, 1]
     """
     seq = np.asarray(seq, dtype=np.int64)
     before = (

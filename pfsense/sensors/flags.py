@@ -24,5 +24,9 @@ FLAGS_DTYPE = np.uint8
 
 
 def flag_names(value: int) -> list[str]:
-    """Names of the bits set in `value`, e.g. ``flag_names(5) == ['SATURATED', 'TIMEOUT']``."""
+    """Names of the bits set in `value`.
+
+    >>> flag_names(5)
+    ['SATURATED', 'TIMEOUT']
+    """
     return [flag.name for flag in SampleFlag if value & flag and flag.name]

@@ -3,6 +3,8 @@
 import threading
 import time
 
+import numpy as np
+
 
 class Pacer:
     """Maps a source's t_s onto the monotonic clock from the moment `start` is called.
@@ -33,6 +35,6 @@ class Pacer:
         now = time.monotonic()
         return now < deadline_mono or now >= target
 
-    def acquired_at(self, source_t_s):
+    def acquired_at(self, source_t_s: float | np.ndarray) -> float | np.ndarray:
         """Unix seconds at which a source time is (was) due."""
         return self._origin_wall + source_t_s

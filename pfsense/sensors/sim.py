@@ -85,11 +85,8 @@ class SimSensor(Sensor):
         deadline = time.monotonic() + timeout_s
         max_rows = max(1, round(MAX_BATCH_S * self.rate_hz))
         while self._running and not self.simulation.ended:
-            due = (
-                math.floor(self._pacer.due_t_s() * self.rate_hz)
-                + 1
-                - round(self.simulation.next_t_s * self.rate_hz)
-            )
+            # Grid samples whose time has come, counting the one at t = 0.
+            due = math.floor(self._pacer.due_t_s() * self.rate_hz) + 1 - self.simulation.next_index
             if due > 0:
                 rows = self.simulation.next_rows(min(due, max_rows))
                 if len(rows.t_s):

@@ -121,10 +121,12 @@ def demo_script() -> list[Segment]:
 
 
 def parse_script(text: str) -> list[Segment]:
-    """Parse a script such as ``"rolling@arch:60 force=220 cadence=30; rest:10"``.
+    """Parse a script: `;`-separated segments, each ``TECHNIQUE[@ZONE]:SECONDS`` followed by
+    optional ``force=N cadence=PER_MIN stroke=MM``.
 
-    Each `;`-separated segment is ``TECHNIQUE[@ZONE]:SECONDS`` followed by optional
-    ``force=N cadence=PER_MIN stroke=MM``.
+    >>> [(str(s.technique), s.duration_s, s.force_n) for s in parse_script(
+    ...     "rolling@arch:60 force=220; rest:10")]
+    [('rolling', 60.0, 220.0), ('rest', 10.0, None)]
     """
     segments = [_parse_segment(part.strip()) for part in text.split(";") if part.strip()]
     if not segments:

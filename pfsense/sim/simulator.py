@@ -134,6 +134,11 @@ class Simulation:
         )
 
     @property
+    def next_index(self) -> int:
+        """The next sample on the ideal grid."""
+        return self._next_index
+
+    @property
     def next_t_s(self) -> float:
         return self._next_index / self.rate_hz
 

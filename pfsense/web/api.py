@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, current_app, jsonify, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -32,7 +32,7 @@ def stream():
             live.hub.unsubscribe(subscription)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(events()), mimetype="text/event-stream", headers=headers)
+    return Response(events(), mimetype="text/event-stream", headers=headers)
 
 
 def _sse(event: dict) -> str:
