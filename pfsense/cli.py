@@ -19,6 +19,8 @@ from pfsense.sim.faults import KNOB_NAMES, parse_fault_knobs
 from pfsense.sim.script import parse_script
 
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 1  # the sensor failed part-way; the file holds what came
+RECORD_TIMEOUT_S = 1.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -233,41 +235,50 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
     options = sensor_options(args, realtime=not args.fast)
     with open_sensor(args.sensor, options) as sensor:
-        writer = RecordingWriter(
-            args.output, sensor.layout, sensor.rate_hz, sensor.nominal_calibration, sensor.name
-        )
-        with writer:
-            seconds = _record(sensor, writer, args.seconds)
+        cal = sensor.nominal_calibration
+        with RecordingWriter(
+            args.output, sensor.layout, sensor.rate_hz, cal, sensor.name
+        ) as writer:
+            seconds, problem = _record(sensor, writer, args.seconds)
     print(
         f"pfsense: recorded {writer.samples} samples ({seconds:.1f} s) to {args.output}",
         file=sys.stderr,
     )
+    if problem:
+        print(f"pfsense: error: {problem}; what was recorded is kept", file=sys.stderr)
+        return EXIT_INCOMPLETE
     return 0
 
 
-def _record(sensor, writer, seconds: float) -> float:
-    """Write batches until `seconds` of sensor time are in the file. A stall is reported,
-    not fatal; Ctrl-C keeps what was written."""
+def _record(sensor, writer, seconds: float) -> tuple[float, str]:
+    """Write batches until `seconds` of sensor time are in the file. Returns the seconds written
+    and what cut the recording short, if anything. A stall as long as the recording gives up;
+    Ctrl-C keeps what was written."""
     start_t_s = None
     t_s = 0.0
+    silent_s = 0.0
     try:
         while True:
             try:
-                batch = sensor.read()
+                batch = sensor.read(RECORD_TIMEOUT_S)
             except SensorTimeout as error:
-                print(f"pfsense: warning: {error}", file=sys.stderr)
+                if silent_s == 0.0:
+                    print(f"pfsense: warning: {error}", file=sys.stderr)
+                silent_s += RECORD_TIMEOUT_S
+                if silent_s >= seconds:
+                    return t_s, f"no sample for {silent_s:g} s: the sensor is stalled or unplugged"
                 continue
+            silent_s = 0.0
             if batch is None:
-                break
+                return t_s, ""
             start_t_s = batch.t_s[0] if start_t_s is None else start_t_s
             keep = batch.t_s < start_t_s + seconds
             writer.write(batch.select(keep))
             t_s = float(batch.t_s[keep][-1] - start_t_s) if keep.any() else t_s
             if not keep.all():
-                break
+                return t_s, ""
     except KeyboardInterrupt:
-        print("pfsense: stopped; what was recorded is kept", file=sys.stderr)
-    return t_s
+        return t_s, "stopped by Ctrl-C"
 
 
 def cmd_sensors(args: argparse.Namespace) -> int:

@@ -143,6 +143,18 @@ def test_record_in_real_time_takes_real_time(tmp_path):
     assert len(read_recording(out).batch) == 5
 
 
+def test_a_dead_sensor_does_not_hang_record_and_what_came_is_kept(tmp_path):
+    out = tmp_path / "stalled.csv"
+    result = pfsense(
+        "record", "--fast", "--seconds", "5", "--fault", "stall_at_s=1", "-o", str(out)
+    )
+    assert result.returncode == 1
+    assert "warning: simulated sensor gave no sample" in result.stderr
+    assert "error: no sample for 5 s: the sensor is stalled or unplugged" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(read_recording(out).batch) == 80  # the first second, before the stall
+
+
 def test_sensors_lists_every_driver_and_diagnoses_one():
     listing = pfsense("sensors")
     assert listing.returncode == 0
