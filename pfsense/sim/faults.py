@@ -142,8 +142,10 @@ class FaultInjector:
         """Which of n rows are lost on the way (whole rows: the frame never arrives)."""
         return self._drop_rng.random(n) < self.knobs.drop_rate
 
-    def _hits(self, code: FaultCode, rate: float, shape: tuple[int, int]) -> np.ndarray:
-        return self._where[code].random(shape) < rate
+    def _hits(self, code: FaultCode, rate: float, fault: np.ndarray) -> np.ndarray:
+        """Where this fault strikes: at its rate, on samples no earlier fault has struck, so each
+        sample carries at most one fault and the truth says which."""
+        return (self._where[code].random(fault.shape) < rate) & (fault == FaultCode.NONE)
 
     @staticmethod
     def _mark(mask, flags, fault, flag: SampleFlag | None, code: FaultCode) -> None:
@@ -152,25 +154,25 @@ class FaultInjector:
         fault[mask] = code
 
     def _spikes(self, values, fault) -> None:
-        hit = self._hits(FaultCode.SPIKE, self.knobs.spike_rate, values.shape)
+        hit = self._hits(FaultCode.SPIKE, self.knobs.spike_rate, fault)
         bits = self._what[FaultCode.SPIKE].integers(17, 23, size=int(hit.sum()))
         values[hit] = sign_extend_24_array((values[hit] & 0xFFFFFF) ^ (1 << bits))
         self._mark(hit, None, fault, None, FaultCode.SPIKE)
 
     def _saturation(self, values, flags, fault) -> None:
-        hit = self._hits(FaultCode.SATURATION, self.knobs.saturation_rate, values.shape)
+        hit = self._hits(FaultCode.SATURATION, self.knobs.saturation_rate, fault)
         high = self._what[FaultCode.SATURATION].random(int(hit.sum())) < 0.5
         values[hit] = np.where(high, COUNTS_MAX, COUNTS_MIN)
         self._mark(hit, flags, fault, SampleFlag.SATURATED, FaultCode.SATURATION)
 
     def _all_ones(self, values, fault) -> None:
-        hit = self._hits(FaultCode.ALL_ONES, self.knobs.all_ones_rate, values.shape)
+        hit = self._hits(FaultCode.ALL_ONES, self.knobs.all_ones_rate, fault)
         ones_bits = self._what[FaultCode.ALL_ONES].integers(18, 25, size=int(hit.sum()))
         values[hit] = sign_extend_24_array((1 << ones_bits) - 1)
         self._mark(hit, None, fault, None, FaultCode.ALL_ONES)
 
     def _desync(self, values, flags, fault) -> None:
-        hit = self._hits(FaultCode.DESYNC, self.knobs.desync_rate, values.shape)
+        hit = self._hits(FaultCode.DESYNC, self.knobs.desync_rate, fault)
         values[hit] = sign_extend_24_array((values[hit] & 0xFFFFFF) >> 1)  # bits off by one clock
         self._mark(hit, flags, fault, SampleFlag.DESYNC, FaultCode.DESYNC)
 
