@@ -38,3 +38,7 @@ class RecordingError(PfsenseError, ValueError):
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class CalibrationError(PfsenseError, ValueError):
+    """A tare or calibration step was refused; the message says why and what to do."""

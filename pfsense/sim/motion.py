@@ -37,6 +37,7 @@ class FootTruth(Columns):
     sole_mm: np.ndarray  # contact point on the sole from the heel; NaN off the sole (calf, rest)
     technique_code: np.ndarray  # techniques.TECHNIQUE_CODES, 0 = rest
     zone_code: np.ndarray  # techniques.ZONE_CODES, 0 = none
+    cadence_per_min: np.ndarray  # instantaneous cycles a minute of the stroke; 0 paused or still
 
 
 def smooth_noise(rng: np.random.Generator, n: int, rate_hz: float, tau_s: float) -> np.ndarray:
@@ -91,7 +92,7 @@ def segment_motion(
         zeros = np.zeros(n)
         nan = np.full(n, np.nan)
         none = np.zeros(n, np.uint8)
-        return FootTruth(zeros, zeros, zeros, nan, none, none)
+        return FootTruth(zeros, zeros, zeros, nan, none, none, zeros)
     motion = MOTIONS[segment.technique]
     gate = pause_gate(rng, n, rate_hz, var)
     cycles_per_s = (
@@ -119,7 +120,8 @@ def segment_motion(
     )
     zone_code = _zone_codes(segment.zone, sole_mm, foot_mm, n)
     technique_code = np.full(n, TECHNIQUE_CODES[segment.technique], np.uint8)
-    return FootTruth(force_n, x_mm, y_mm, sole_mm, technique_code, zone_code)
+    cadence_per_min = cycles_per_s * 60.0 * (gate > 0.5)
+    return FootTruth(force_n, x_mm, y_mm, sole_mm, technique_code, zone_code, cadence_per_min)
 
 
 def _position(zone: Zone, axis: str, travel_mm, wander_mm, foot_mm: float):

@@ -69,6 +69,7 @@ class SimTruth(Columns):
     sole_mm: np.ndarray
     technique_code: np.ndarray  # techniques.TECHNIQUE_CODES, 0 = rest
     zone_code: np.ndarray  # techniques.ZONE_CODES, 0 = none
+    cadence_per_min: np.ndarray  # instantaneous stroke rate; 0 while paused or still
     segment_index: np.ndarray  # which script segment (counting loops)
     fault: np.ndarray  # (n, ch) FaultCode
     ideal_counts: np.ndarray  # (n, ch) counts without noise or faults

@@ -1,0 +1,332 @@
+"""Session features, updated batch by batch in bounded memory: force, rhythm, stroke, holds and
+coverage. A whole recording fed at once gives the same numbers as the same rows fed live."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pfsense import doses, foot, plate
+from pfsense.dsp.blocks import Blocks
+from pfsense.dsp.histogram import Histogram
+from pfsense.dsp.rhythm import Oscillation
+from pfsense.techniques import ZONE_BY_CODE, Zone
+
+CONTACT_N = plate.CONTACT_THRESHOLD_N
+FORCE_BIN_N = 0.5
+FORCE_MAX_N = 2000.0
+POSITION_HYSTERESIS_MM = 8.0  # wider than the foot's idle wander (~3 mm), narrower than any stroke
+FORCE_HYSTERESIS_N = 3.0
+FORCE_HYSTERESIS_FRACTION = 0.06
+DIRECTION_RATIO = 2.0  # one axis must carry twice the other's motion energy to name a direction
+STILL_RMS_MM = 5.0  # less motion than this is no stroke at all
+HOLD_MIN_S = 10.0  # DOMAIN.md: tender spots are held 15-90 s; 10 s is clearly a hold
+HOLD_MIN_FORCE_N = 20.0
+HOLD_RADIUS_MM = 15.0
+HOLD_FORCE_BAND = 0.25  # single cell: a hold keeps within +/-25 % of its own mean force
+MAX_HOLDS = 1000
+ZONE_DOSE_S = doses.AREA_DURATION_S[0]  # 30-120 s per area (DOMAIN.md): 30 s covers a zone
+SOLE_BINS_ALONG = 20
+SOLE_BINS_ACROSS = 8
+FOOT_WIDTH_FRACTION = 0.4
+COVERED_BIN_S = 1.0
+SOLE_ZONES = (Zone.HEEL, Zone.ARCH, Zone.FOREFOOT)
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """What the features are measured against."""
+
+    rate_hz: float
+    is_plate: bool
+    target_band_n: tuple[float, float] = doses.DEFAULT_TARGET_BAND_N
+    foot_mm: float = foot.DEFAULT_FOOT_MM
+    asked_zones: tuple[Zone, ...] = SOLE_ZONES
+
+
+@dataclass
+class Hold:
+    start_s: float
+    duration_s: float
+    mean_force_n: float
+    x_mm: float | None
+    y_mm: float | None
+
+    def to_dict(self) -> dict:
+        return {key: _round(value, 2) for key, value in self.__dict__.items()}
+
+
+@dataclass
+class _OpenHold:
+    start_s: float
+    force_sum_n: float = 0.0
+    x_sum_mm: float = 0.0
+    y_sum_mm: float = 0.0
+    blocks: int = 0
+    end_s: float = 0.0
+
+    def mean(self, total: float) -> float:
+        return total / self.blocks
+
+
+@dataclass
+class ForceStats:
+    """Per-sample force over loaded time, and time below, in and above the band."""
+
+    band_n: tuple[float, float]
+    loaded: int = 0
+    total_n: float = 0.0
+    peak_n: float | None = None
+    below: int = 0
+    within: int = 0
+    above: int = 0
+    histogram: Histogram = field(
+        default_factory=lambda: Histogram.linear(0.0, FORCE_MAX_N, FORCE_BIN_N)
+    )
+
+    def add(self, force_n: np.ndarray) -> None:
+        loaded = force_n[force_n >= CONTACT_N]  # NaN compares False: rejected samples drop out
+        if not len(loaded):
+            return
+        self.loaded += len(loaded)
+        self.total_n += float(loaded.sum())
+        peak = float(loaded.max())
+        self.peak_n = peak if self.peak_n is None else max(self.peak_n, peak)
+        low, high = self.band_n
+        self.below += int(np.count_nonzero(loaded < low))
+        self.above += int(np.count_nonzero(loaded > high))
+        self.within = self.loaded - self.below - self.above
+        self.histogram.add(loaded)
+
+
+class FeatureTracker:
+    """Feed `add_samples` (total force per sample) and `add_blocks` (block summaries)."""
+
+    def __init__(self, config: FeatureConfig) -> None:
+        self.config = config
+        self.block_s = 0.0
+        self.force = ForceStats(config.target_band_n)
+        self.holds: list[Hold] = []
+        self.zone: Zone | None = None  # single cell: the zone a routine says is being worked
+        self.zones_s = dict.fromkeys(SOLE_ZONES, 0.0)
+        self.heat_s = np.zeros(
+            (SOLE_BINS_ALONG, SOLE_BINS_ACROSS) if config.is_plate else len(SOLE_ZONES)
+        )
+        self.loaded_s = 0.0
+        self.duration_s = 0.0
+        self._osc: dict[str, Oscillation] = {}
+        self._hold: _OpenHold | None = None
+        self._first_t_s: float | None = None
+
+    def add_samples(self, t_s: np.ndarray, force_n: np.ndarray) -> None:
+        if len(t_s):
+            self._first_t_s = float(t_s[0]) if self._first_t_s is None else self._first_t_s
+            self.duration_s = float(t_s[-1]) - self._first_t_s
+        self.force.add(force_n)
+
+    def add_blocks(self, blocks: Blocks, block_s: float) -> None:
+        if not self._osc:
+            self._start_oscillations(block_s)
+        for i in range(len(blocks)):
+            self._block(blocks, i)
+
+    def _start_oscillations(self, block_s: float) -> None:
+        self.block_s = block_s
+        position = lambda _centre: POSITION_HYSTERESIS_MM  # noqa: E731
+        force = lambda centre: max(FORCE_HYSTERESIS_N, FORCE_HYSTERESIS_FRACTION * abs(centre))  # noqa: E731
+        self._osc["force"] = Oscillation(block_s, force, p2p_max=FORCE_MAX_N)
+        if self.config.is_plate:
+            self._osc["x"] = Oscillation(block_s, position)
+            self._osc["y"] = Oscillation(block_s, position)
+
+    def _block(self, b: Blocks, i: int) -> None:
+        force_n = b.force_n[i]
+        if not (force_n >= CONTACT_N):
+            for osc in self._osc.values():
+                osc.reset()
+            self._end_hold()
+            return
+        self.loaded_s += self.block_s
+        t_s = float(b.t_s[i])
+        self._osc["force"].feed(t_s, force_n, force_n, b.force_max_n[i])
+        if self.config.is_plate:
+            self._osc["x"].feed(t_s, b.x_mm[i], b.x_min_mm[i], b.x_max_mm[i])
+            self._osc["y"].feed(t_s, b.y_mm[i], b.y_min_mm[i], b.y_max_mm[i])
+        self._track_hold(t_s, force_n, b.x_mm[i], b.y_mm[i])
+        self._cover(force_n, b.x_mm[i], b.y_mm[i])
+
+    # Holds: stationary, loaded stretches.
+
+    def _track_hold(self, t_s: float, force_n: float, x_mm: float, y_mm: float) -> None:
+        hold = self._hold
+        if hold is not None and not self._still_holding(hold, force_n, x_mm, y_mm):
+            self._end_hold()
+            hold = None
+        if force_n < HOLD_MIN_FORCE_N:
+            self._end_hold()
+            return
+        if hold is None:
+            hold = self._hold = _OpenHold(t_s - self.block_s)
+        hold.force_sum_n += force_n
+        hold.x_sum_mm += x_mm if np.isfinite(x_mm) else 0.0
+        hold.y_sum_mm += y_mm if np.isfinite(y_mm) else 0.0
+        hold.blocks += 1
+        hold.end_s = t_s
+
+    def _still_holding(self, hold: _OpenHold, force_n: float, x_mm: float, y_mm: float) -> bool:
+        """Still in place, and no stroke or squeeze faster than one per HOLD_MIN_S has just ended
+        (a slow swell with the breath is part of a hold; rolling, however slow, is not)."""
+        if any(self._stroke_just_ended(osc) for osc in self._osc.values()):
+            return False
+        if self.config.is_plate:
+            dx, dy = x_mm - hold.mean(hold.x_sum_mm), y_mm - hold.mean(hold.y_sum_mm)
+            return bool(np.hypot(dx, dy) <= HOLD_RADIUS_MM)
+        mean_n = hold.mean(hold.force_sum_n)
+        return abs(force_n - mean_n) <= HOLD_FORCE_BAND * mean_n
+
+    @staticmethod
+    def _stroke_just_ended(osc: Oscillation) -> bool:
+        return osc.swing_ended and osc.last_swing_s < HOLD_MIN_S
+
+    def _end_hold(self) -> None:
+        hold, self._hold = self._hold, None
+        if hold is None or hold.end_s - hold.start_s < HOLD_MIN_S or len(self.holds) >= MAX_HOLDS:
+            return
+        where = (
+            (hold.mean(hold.x_sum_mm), hold.mean(hold.y_sum_mm))
+            if self.config.is_plate
+            else (None, None)
+        )
+        self.holds.append(
+            Hold(hold.start_s, hold.end_s - hold.start_s, hold.mean(hold.force_sum_n), *where)
+        )
+
+    # Coverage: where on the sole the work went.
+
+    def _cover(self, force_n: float, x_mm: float, y_mm: float) -> None:
+        low, high = self.config.target_band_n
+        counts_as_work = low <= force_n <= high
+        if self.config.is_plate:
+            if not np.isfinite(y_mm):
+                return
+            sole_mm = float(foot.sole_mm_from_plate_y(y_mm, self.config.foot_mm))
+            self._heat(sole_mm, x_mm)
+            zone = ZONE_BY_CODE.get(
+                int(foot.zone_codes_for_sole_mm(np.array([sole_mm]), self.config.foot_mm)[0])
+            )
+        else:
+            zone = self.zone
+            if zone in SOLE_ZONES:
+                self.heat_s[SOLE_ZONES.index(zone)] += self.block_s
+        if zone in self.zones_s and counts_as_work:
+            self.zones_s[zone] += self.block_s
+
+    def _heat(self, sole_mm: float, x_mm: float) -> None:
+        along = int(sole_mm / self.config.foot_mm * SOLE_BINS_ALONG)
+        width_mm = FOOT_WIDTH_FRACTION * self.config.foot_mm
+        across = int((x_mm / width_mm + 0.5) * SOLE_BINS_ACROSS)
+        if 0 <= along < SOLE_BINS_ALONG and 0 <= across < SOLE_BINS_ACROSS:
+            self.heat_s[along, across] += self.block_s
+
+    # What it all adds up to.
+
+    def stroke_direction(self) -> str | None:
+        if not self.config.is_plate:
+            return None
+        if not self._osc:
+            return "none"
+        x_rms, y_rms = self._osc["x"].rms(), self._osc["y"].rms()
+        if max(x_rms, y_rms) < STILL_RMS_MM:
+            return "none"
+        if y_rms**2 >= DIRECTION_RATIO * x_rms**2:
+            return "along"
+        if x_rms**2 >= DIRECTION_RATIO * y_rms**2:
+            return "across"
+        return "along" if y_rms >= x_rms else "across"
+
+    def motion(self) -> Oscillation | None:
+        """The oscillation that carries the rhythm: the dominant axis on a plate, else force."""
+        if not self._osc:
+            return None
+        direction = self.stroke_direction()
+        if direction in ("along", "across"):
+            return self._osc["y" if direction == "along" else "x"]
+        return self._osc["force"]
+
+    def coverage_fraction(self) -> float | None:
+        if self.config.is_plate:
+            along_s = self.heat_s.sum(axis=1)
+            return float(np.mean(along_s >= COVERED_BIN_S))
+        asked = [z for z in self.config.asked_zones if z in SOLE_ZONES]
+        if self.zone is None and not any(self.zones_s.values()):
+            return None  # a single cell cannot see where it is without a routine's zones
+        return (
+            float(np.mean([min(1.0, self.zones_s[z] / ZONE_DOSE_S) for z in asked]))
+            if asked
+            else None
+        )
+
+    def force_oscillation_fraction(self) -> float | None:
+        """Median peak-to-peak force swing of a cycle, relative to the mean loaded force."""
+        osc = self._osc.get("force")
+        mean_n = self.force.total_n / self.force.loaded if self.force.loaded else None
+        swing = osc.stroke() if osc is not None else None
+        return swing / mean_n if swing is not None and mean_n else None
+
+    def summary(self) -> dict:
+        """The session so far, as JSON-able numbers (None where not measurable)."""
+        f = self.force
+        motion = self.motion()
+        loaded = f.loaded or 0
+        return {
+            "duration_s": _round(self.duration_s, 2),
+            "loaded_s": _round(loaded / self.config.rate_hz, 2),
+            "force_n": {
+                "mean": _round(f.total_n / loaded if loaded else None, 2),
+                "peak": _round(f.peak_n, 2),
+                "p95": _round(f.histogram.quantile(0.95), 2),
+            },
+            "target_band_n": list(self.config.target_band_n),
+            "time_in_band_fraction": _round(f.within / loaded if loaded else None, 4),
+            "time_below_band_fraction": _round(f.below / loaded if loaded else None, 4),
+            "time_above_band_fraction": _round(f.above / loaded if loaded else None, 4),
+            "cadence_per_min": _round(motion.cadence_per_min() if motion else None, 2),
+            "recent_cadence_per_min": _round(
+                motion.cadence_per_min(recent=True) if motion else None, 2
+            ),
+            "rhythm_regularity": _round(motion.regularity() if motion else None, 3),
+            "cycles": motion.cycles if motion else 0,
+            "stroke_direction": self.stroke_direction(),
+            "stroke_length_mm": _round(self._stroke_length_mm(), 1),
+            "force_swing_fraction": _round(self.force_oscillation_fraction(), 3),
+            "holds": [hold.to_dict() for hold in self._all_holds()],
+            "coverage": {
+                "fraction": _round(self.coverage_fraction(), 3),
+                "zones_s": {zone.value: _round(s, 1) for zone, s in self.zones_s.items()},
+                "heat_map_s": np.round(self.heat_s, 1).tolist(),
+            },
+        }
+
+    def _stroke_length_mm(self) -> float | None:
+        direction = self.stroke_direction()
+        if direction not in ("along", "across"):
+            return None
+        return self._osc["y" if direction == "along" else "x"].stroke()
+
+    def _all_holds(self) -> list[Hold]:
+        """The holds so far, with one still in progress (a summary does not end it)."""
+        hold = self._hold
+        if hold is None or hold.end_s - hold.start_s < HOLD_MIN_S:
+            return self.holds
+        where = (
+            (hold.mean(hold.x_sum_mm), hold.mean(hold.y_sum_mm))
+            if self.config.is_plate
+            else (None, None)
+        )
+        return [
+            *self.holds,
+            Hold(hold.start_s, hold.end_s - hold.start_s, hold.mean(hold.force_sum_n), *where),
+        ]
+
+
+def _round(value, digits: int):
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)

@@ -1,0 +1,46 @@
+"""Fixed-bin histograms: bounded memory for quantiles of a whole session, online or offline."""
+
+import numpy as np
+
+
+class Histogram:
+    """Counts of values in fixed bins; values outside the edges land in the end bins."""
+
+    def __init__(self, edges: np.ndarray) -> None:
+        self.edges = np.asarray(edges, dtype=float)
+        self.counts = np.zeros(len(self.edges) - 1, np.int64)
+
+    @classmethod
+    def linear(cls, low: float, high: float, width: float) -> "Histogram":
+        return cls(np.arange(low, high + width / 2, width))
+
+    @classmethod
+    def log(cls, low: float, high: float, bins: int) -> "Histogram":
+        return cls(np.geomspace(low, high, bins + 1))
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        index = np.searchsorted(self.edges, values[np.isfinite(values)], side="right") - 1
+        index = np.clip(index, 0, len(self.counts) - 1)
+        self.counts += np.bincount(index, minlength=len(self.counts))
+
+    def quantile(self, q: float) -> float | None:
+        """The q-quantile, interpolated linearly within its bin; None when empty.
+
+        >>> h = Histogram.linear(0.0, 10.0, 1.0); h.add(np.arange(10) + 0.5); h.quantile(0.5)
+        5.0
+        """
+        total = self.total
+        if total == 0:
+            return None
+        cumulative = np.cumsum(self.counts)
+        target = q * total
+        index = int(np.searchsorted(cumulative, target, side="left"))
+        before = cumulative[index - 1] if index else 0
+        fraction = (target - before) / self.counts[index] if self.counts[index] else 0.0
+        low, high = self.edges[index], self.edges[index + 1]
+        return float(low + fraction * (high - low))

@@ -1,0 +1,109 @@
+"""The whole live path for one sensor: clean -> calibrate (with re-zero) -> centre of pressure ->
+features. `Processor.process(batch)` takes raw batches and returns processed rows two samples
+behind (the cleaner's look-ahead); `finish()` flushes the end of a recording.
+
+The same Processor serves the live page (batch by batch) and `pfsense analyze` (one whole
+recording), so both give the same numbers.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pfsense import plate
+from pfsense.calibration import Calibration
+from pfsense.columns import Columns
+from pfsense.dsp.blocks import Blocker
+from pfsense.dsp.calibrate import AutoZero
+from pfsense.dsp.clean import Cleaner
+from pfsense.dsp.features import FeatureConfig, FeatureTracker
+from pfsense.layout import Layout
+from pfsense.sensors.batch import Batch
+
+
+@dataclass(frozen=True, eq=False)
+class Processed(Columns):
+    """Rows after processing: force in newtons (NaN where rejected), position on a plate."""
+
+    t_s: np.ndarray
+    acquired_at: np.ndarray
+    seq: np.ndarray
+    force_n: np.ndarray
+    x_mm: np.ndarray  # NaN without a plate, or below the contact threshold
+    y_mm: np.ndarray
+
+
+class Processor:
+    """One sensor's processing state."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        calibration: Calibration,
+        rate_hz: float,
+        features: FeatureConfig | None = None,
+        autozero: bool = True,
+    ) -> None:
+        self.layout = layout
+        channels = len(layout.channels)
+        self.cleaner = Cleaner(channels, np.asarray(calibration.counts_per_n))
+        self.blocker = Blocker(rate_hz, channels)
+        self.block_s = self.blocker.size / rate_hz
+        self.autozero = AutoZero(calibration, self.block_s) if autozero else None
+        self.calibration = calibration
+        self.tracker = FeatureTracker(features or FeatureConfig(rate_hz, layout.is_plate))
+
+    def process(self, batch: Batch) -> Processed:
+        return self._run(*self.cleaner.clean(batch))
+
+    def finish(self) -> Processed:
+        return self._run(*self.cleaner.finish())
+
+    def _run(self, rows: Batch, counts: np.ndarray) -> Processed:
+        parts = []
+        start = 0
+        while start < len(rows) or not parts:
+            taken = self._segment(rows.select(slice(start, None)), counts[start:])
+            parts.append(taken)
+            start += len(taken)
+            if not len(taken):
+                break
+        return parts[0] if len(parts) == 1 else Processed.concat(parts)
+
+    def _segment(self, rows: Batch, counts: np.ndarray) -> Processed:
+        """Process rows with the current zero, up to the block where the zero moves, if it does
+        (the rows after it are then processed again with the new zero by the caller)."""
+        force_n, x_mm, y_mm = self._force(counts)
+        pending = self.blocker.pending_rows
+        blocks = self.blocker.preview(rows.t_s, force_n, x_mm, y_mm, counts)
+        used = len(blocks)
+        if self.autozero is not None:
+            for i in range(len(blocks)):
+                if self.autozero.observe(
+                    blocks.force_n[i], blocks.force_max_n[i], blocks.counts[i]
+                ):
+                    used = i + 1
+                    break
+        end = len(rows) if used == len(blocks) else used * self.blocker.size - pending
+        self.blocker.add(rows.t_s[:end], force_n[:end], x_mm[:end], y_mm[:end], counts[:end])
+        self.tracker.add_blocks(blocks.select(slice(0, used)), self.block_s)
+        self.tracker.add_samples(rows.t_s[:end], force_n[:end])
+        if self.autozero is not None:
+            self.calibration = self.autozero.calibration
+        return Processed(
+            rows.t_s[:end],
+            rows.acquired_at[:end],
+            rows.seq[:end],
+            force_n[:end],
+            x_mm[:end],
+            y_mm[:end],
+        )
+
+    def _force(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cell_force_n = self.calibration.force_n(counts)
+        if not self.layout.is_plate:
+            nan = np.full(len(counts), np.nan)
+            return cell_force_n[:, 0], nan, nan
+        return plate.centre_of_pressure_mm(
+            cell_force_n, self.layout.plate_width_mm, self.layout.plate_length_mm
+        )

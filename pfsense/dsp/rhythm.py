@@ -1,0 +1,113 @@
+"""Cycles of a back-and-forth motion (or of a force that rises and falls), from block summaries.
+
+A Schmitt trigger on the signal minus its slow centre (an exponential average over CENTRE_TAU_S,
+which starts as the plain mean since contact so that it settles within a cycle or two) counts a
+full cycle at each upward crossing of +hysteresis that follows a dip below -hysteresis. Periods
+and peak-to-peak excursions go into fixed histograms, so a session of any length takes the same
+memory, and the same blocks give the same numbers online and offline.
+"""
+
+from collections import deque
+
+import numpy as np
+
+from pfsense.dsp.histogram import Histogram
+
+CENTRE_TAU_S = 3.0
+PERIOD_S_RANGE = (0.25, 60.0)  # 240 down to 1 cycle a minute
+RECENT_CYCLES = 6  # "now" is the last few cycles
+PAUSE_FACTOR = 1.6
+
+
+class Oscillation:
+    """One signal's cycles. `hysteresis(centre)` gives the dead band around the centre."""
+
+    def __init__(self, block_s: float, hysteresis, p2p_max: float = 400.0) -> None:
+        self.block_s = block_s
+        self.hysteresis = hysteresis
+        self.periods_s = Histogram.log(*PERIOD_S_RANGE, 600)
+        self.p2p = Histogram.linear(0.0, p2p_max, p2p_max / 400)
+        self.recent_periods_s: deque[float] = deque(maxlen=RECENT_CYCLES)
+        self.last_period_s: float | None = None
+        self.swing_ended = False  # a dip and rise (half a cycle or more) ended at the last block
+        self.last_swing_s: float | None = None  # twice the time from that dip to the rise
+        self.energy = 0.0  # sum of squared deviations from the centre, for the dominant axis
+        self.blocks = 0
+        self._alpha = 1.0 - np.exp(-block_s / CENTRE_TAU_S)
+        self.reset()
+
+    def reset(self) -> None:
+        """Contact lost: the next contact starts afresh (a pause is not a long cycle)."""
+        self._centre: float | None = None
+        self._since_contact = 0
+        self._dipped = False
+        self._dip_s = 0.0
+        self._last_up_s: float | None = None
+        self._low = np.inf
+        self._high = -np.inf
+
+    def feed(self, t_s: float, value: float, low: float, high: float) -> None:
+        """One block: its time, mean value and the lowest and highest value inside it."""
+        if not np.isfinite(value):
+            return
+        self._since_contact += 1
+        if self._centre is None:
+            self._centre = value
+        # The mean since contact until that has seen CENTRE_TAU_S, then an exponential average.
+        self._centre += max(self._alpha, 1.0 / self._since_contact) * (value - self._centre)
+        deviation = value - self._centre
+        self.energy += deviation * deviation
+        self.blocks += 1
+        self.swing_ended = False
+        self._low, self._high = min(self._low, low), max(self._high, high)
+        band = self.hysteresis(self._centre)
+        if deviation < -band:
+            if not self._dipped:
+                self._dipped, self._dip_s = True, t_s
+        elif deviation > band and self._dipped:
+            self._dipped = False
+            self.swing_ended, self.last_swing_s = True, 2.0 * (t_s - self._dip_s)
+            self._cycle(t_s)
+
+    def _cycle(self, t_s: float) -> None:
+        if self._last_up_s is not None:
+            period_s = t_s - self._last_up_s
+            self.last_period_s = period_s
+            self.periods_s.add([period_s])
+            self.recent_periods_s.append(period_s)
+            self.p2p.add([self._high - self._low])
+        self._last_up_s = t_s
+        self._low, self._high = np.inf, -np.inf
+
+    @property
+    def cycles(self) -> int:
+        return self.periods_s.total
+
+    def cadence_per_min(self, recent: bool = False) -> float | None:
+        """Full cycles a minute of moving time: periods more than PAUSE_FACTOR x the median (a
+        pause, a missed cycle) or under 1/PAUSE_FACTOR of it (a stray wobble) are left out."""
+        if recent:
+            return 60.0 / float(np.median(self.recent_periods_s)) if self.recent_periods_s else None
+        median_s = self.periods_s.quantile(0.5)
+        if not median_s:
+            return None
+        centres = np.sqrt(self.periods_s.edges[:-1] * self.periods_s.edges[1:])
+        usable = (centres <= PAUSE_FACTOR * median_s) & (centres >= median_s / PAUSE_FACTOR)
+        counts = self.periods_s.counts * usable
+        return 60.0 * counts.sum() / (counts * centres).sum()
+
+    def regularity(self) -> float | None:
+        """1 for a metronome, lower as periods vary: 1 - 2 x the robust spread of the periods
+        (interquartile range / 1.349, relative to the median), floored at 0."""
+        if self.cycles < 3:
+            return None
+        q1, median, q3 = (self.periods_s.quantile(q) for q in (0.25, 0.5, 0.75))
+        spread = (q3 - q1) / 1.349 / median
+        return float(np.clip(1.0 - 2.0 * spread, 0.0, 1.0))
+
+    def stroke(self) -> float | None:
+        """Median peak-to-peak excursion of a cycle."""
+        return self.p2p.quantile(0.5)
+
+    def rms(self) -> float:
+        return float(np.sqrt(self.energy / self.blocks)) if self.blocks else 0.0
