@@ -22,9 +22,9 @@ the very same numbers. Readers also accept plain CSVs in newtons: header ``t,for
 
 import csv
 import datetime as dt
+import io
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -136,67 +136,82 @@ def read_recording(
     """Read a pfsense recording or a plain newton CSV. `plate_mm` sizes a plain four-cell CSV."""
     path = Path(path)
     try:
-        with open(path, newline="", encoding="utf-8") as file:
-            lines = list(_numbered_lines(file))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RecordingError(path, None, "no such file") from None
     except UnicodeDecodeError:
         raise RecordingError(path, None, "not a text file: expected a CSV recording") from None
     except OSError as error:
         raise RecordingError(path, None, f"cannot read: {error.strerror}") from None
-    if not lines:
+    head, body = _split_head(text)
+    if not head:
         raise RecordingError(
             path,
             None,
             "the file is empty: expected a pfsense recording or a CSV with header t,force",
         )
-    if lines[0][1].strip() == MAGIC:
-        return _read_pfsense(path, lines)
-    return _read_plain(path, lines, plate_mm)
+    if head[0][1].strip() == MAGIC:
+        return _read_pfsense(path, head, body)
+    return _read_plain(path, head, body, plate_mm)
 
 
-def _numbered_lines(file: TextIO) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(file, start=1):
-        if line.strip():
-            yield number, line.rstrip("\r\n")
+def _split_head(text: str) -> tuple[list[tuple[int, str]], "_Body"]:
+    """The numbered lines up to and including the first that is neither blank nor a comment
+    (the header), and the rest of the text (the samples)."""
+    head = []
+    position = 0
+    number = 0
+    while position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end
+        line = text[position:end].rstrip("\r")
+        number += 1
+        position = end + 1
+        if not line.strip():
+            continue
+        head.append((number, line))
+        if not line.startswith("#"):
+            break
+    return head, _Body(text[position:], number + 1)
 
 
-def _read_pfsense(path: Path, lines: list[tuple[int, str]]) -> Recording:
-    meta, body = _split_meta(lines)
+@dataclass(frozen=True)
+class _Body:
+    """The sample lines of a file, and the line number of the first."""
+
+    text: str
+    first_line: int
+
+    def lines(self) -> list[tuple[int, str]]:
+        numbered = enumerate(self.text.splitlines(), start=self.first_line)
+        return [(number, line) for number, line in numbered if line.strip()]
+
+
+def _read_pfsense(path: Path, head: list[tuple[int, str]], body: _Body) -> Recording:
+    meta = {}
+    for number, text in head[1:]:
+        if text.startswith("#"):
+            key, _, value = text.lstrip("#").partition(":")
+            meta[key.strip()] = (number, value.strip())
     missing = [key for key in REQUIRED_META if key not in meta]
     if missing:
-        raise RecordingError(path, lines[0][0], f"metadata is missing {', '.join(missing)}")
+        raise RecordingError(path, head[0][0], f"metadata is missing {', '.join(missing)}")
     line_of = {key: number for key, (number, _) in meta.items()}
     values = {key: value for key, (_, value) in meta.items()}
     layout = _meta_layout(path, values, line_of)
     rate_hz = _meta_float(path, values, line_of, "rate_hz")
     calibration = _meta_calibration(path, values, line_of, len(layout.channels))
-    if not body:
-        raise RecordingError(
-            path,
-            lines[-1][0],
-            "no header line: expected " + ",".join(data_columns(layout.channels)),
-        )
-    header_line, header = body[0]
     expected = data_columns(layout.channels)
+    header_line, header = head[-1]
+    if header.startswith("#"):
+        raise RecordingError(path, header_line, "no header line: expected " + ",".join(expected))
     if [h.strip() for h in header.split(",")] != expected:
         raise RecordingError(
             path, header_line, f"header is {header!r}: expected {','.join(expected)}"
         )
-    table = _parse_table(path, body[1:], len(expected), _pfsense_cell)
-    batch = _pfsense_batch(path, body[1:], table, len(layout.channels))
+    data, numbers = _parse_table(path, body, len(expected), integer_from=2)
+    batch = _pfsense_batch(path, numbers, data, len(layout.channels))
     return Recording(layout, rate_hz, calibration, batch, values, path)
-
-
-def _split_meta(lines: list[tuple[int, str]]) -> tuple[dict, list[tuple[int, str]]]:
-    meta = {}
-    index = 1
-    while index < len(lines) and lines[index][1].startswith("#"):
-        number, text = lines[index]
-        key, _, value = text.lstrip("#").partition(":")
-        meta[key.strip()] = (number, value.strip())
-        index += 1
-    return meta, lines[index:]
 
 
 def _meta_layout(path: Path, values: dict, line_of: dict) -> Layout:
@@ -256,56 +271,77 @@ def _meta_calibration(path: Path, values: dict, line_of: dict, channels: int) ->
         raise RecordingError(path, line_of["counts_per_n"], str(error)) from None
 
 
-def _pfsense_cell(column: int, text: str) -> float:
-    return float(text) if column < 2 else int(text)
+def _parse_table(
+    path: Path, body: _Body, width: int, integer_from: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The samples as a float array (n, width), and each row's line number.
+
+    numpy's C parser reads well-formed files fast; anything it stumbles on is read again line by
+    line to say exactly which line is wrong and how.
+    """
+    if not body.text.strip():
+        return np.zeros((0, width)), np.zeros(0, np.int64)
+    try:
+        data = np.loadtxt(
+            io.StringIO(body.text), delimiter=",", dtype=float, ndmin=2, comments=None
+        )
+    except ValueError:
+        data = None
+    rows = body.text.count("\n") + (0 if body.text.endswith("\n") else 1)
+    well_formed = data is not None and data.shape[1:] == (width,) and len(data) == rows
+    if well_formed and (integer_from is None or _whole(data[:, integer_from:])):
+        return data, body.first_line + np.arange(len(data))
+    return _parse_lines(path, body.lines(), width, integer_from)
 
 
-def _parse_table(path: Path, rows: list[tuple[int, str]], width: int, parse) -> list[list]:
+def _whole(values: np.ndarray) -> bool:
+    return bool(np.array_equal(values, np.round(values)))
+
+
+def _parse_lines(
+    path: Path, lines, width: int, integer_from: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     table = []
-    for number, text in rows:
-        cells = next(csv.reader([text]))
+    for number, text in lines:
+        cells = [cell.strip() for cell in next(csv.reader([text]))]
         if len(cells) != width:
             raise RecordingError(path, number, f"{len(cells)} fields: expected {width}")
-        try:
-            table.append([parse(column, cell.strip()) for column, cell in enumerate(cells)])
-        except ValueError:
-            bad = next(c for i, c in enumerate(cells) if not _parses(parse, i, c.strip()))
-            raise RecordingError(path, number, f"{bad.strip()!r} is not a number") from None
-    return table
+        table.append([_number(path, number, cell, integer_from is not None and i >= integer_from)
+                      for i, cell in enumerate(cells)])  # fmt: skip
+    data = np.array(table, dtype=float).reshape(-1, width)
+    return data, np.array([number for number, _ in lines], dtype=np.int64)
 
 
-def _parses(parse, column: int, text: str) -> bool:
+def _number(path: Path, line: int, text: str, whole: bool) -> float:
     try:
-        parse(column, text)
+        return float(int(text)) if whole else float(text)
+    except ValueError:
+        kind = "a whole number" if whole and _is_float(text) else "a number"
+        raise RecordingError(path, line, f"{text!r} is not {kind}") from None
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
     except ValueError:
         return False
     return True
 
 
-def _pfsense_batch(
-    path: Path, rows: list[tuple[int, str]], table: list[list], channels: int
-) -> Batch:
-    if not table:
+def _pfsense_batch(path: Path, numbers: np.ndarray, data: np.ndarray, channels: int) -> Batch:
+    if not len(data):
         raise RecordingError(path, None, "has a header but no samples")
-    data = np.array(table, dtype=object)
-    t_s = data[:, 0].astype(float)
-    acquired_at = data[:, 1].astype(float)
-    seq = data[:, 2].astype(np.int64)
-    counts = data[:, 3 : 3 + channels].astype(np.int64)
-    flags = data[:, 3 + channels :].astype(np.int64)
-    numbers = [number for number, _ in rows]
+    t_s, acquired_at, seq = data[:, 0], data[:, 1], data[:, 2]
+    counts, flags = data[:, 3 : 3 + channels], data[:, 3 + channels :]
     _check_times(path, numbers, t_s, "t_s")
     _check_finite(path, numbers, acquired_at, "acquired_at")
     _check_range(path, numbers, seq, 0, SEQ_MODULO - 1, "seq")
     _check_range(path, numbers, counts, COUNTS_MIN, COUNTS_MAX, "counts (signed 24-bit)")
     _check_range(path, numbers, flags, 0, ALL_FLAGS, "flags")
     return Batch(
-        t_s,
-        acquired_at,
-        seq.astype(np.uint16),
-        counts.astype(COUNTS_DTYPE),
-        flags.astype(FLAGS_DTYPE),
-    )
+        t_s.copy(), acquired_at.copy(), seq.astype(np.uint16),
+        counts.astype(COUNTS_DTYPE), flags.astype(FLAGS_DTYPE),
+    )  # fmt: skip
 
 
 def _check_times(path: Path, numbers: list[int], t_s: np.ndarray, label: str) -> None:
@@ -338,15 +374,15 @@ def _check_range(
         raise RecordingError(
             path,
             numbers[bad[0]],
-            f"{label} {np.ravel(row).tolist()} out of range: expected {low} to {high}",
+            f"{label} {np.ravel(row).astype(np.int64).tolist()} out of range: "
+            f"expected {low} to {high}",
         )
 
 
 def _read_plain(
-    path: Path, lines: list[tuple[int, str]], plate_mm: tuple[float, float] | None
+    path: Path, head: list[tuple[int, str]], body: _Body, plate_mm: tuple[float, float] | None
 ) -> Recording:
-    lines = [(number, text) for number, text in lines if not text.lstrip().startswith("#")]
-    header_line, header = lines[0]
+    header_line, header = head[-1]
     names = tuple(name.strip().lower() for name in header.split(","))
     if names not in PLAIN_HEADERS:
         raise RecordingError(
@@ -359,11 +395,9 @@ def _read_plain(
         layout = make_layout(PLAIN_HEADERS[names], plate_mm)
     except ConfigError as error:
         raise RecordingError(path, None, str(error)) from None
-    table = _parse_table(path, lines[1:], len(names), lambda _column, text: float(text))
-    if not table:
+    data, numbers = _parse_table(path, body, len(names))
+    if not len(data):
         raise RecordingError(path, None, "has a header but no samples")
-    data = np.array(table, dtype=float)
-    numbers = [number for number, _ in lines[1:]]
     _check_times(path, numbers, data[:, 0], "t")
     _check_finite(path, numbers, data[:, 1:], "force")
     return _plain_recording(path, layout, data)

@@ -128,6 +128,12 @@ META = (
         ),
         (META + HEADER + "\n0.0,1.0,0,5,64\n", ":8:", "flags [64] out of range"),
         (
+            META + HEADER + "\n0.0,1.0,0,5,0\n\n0.1,1.1,1.5,5,0\n",
+            ":10:",
+            "'1.5' is not a whole number",
+        ),
+        ("t,force\n0,1\n\n\n0.1,1\n0.05,2\n", ":6:", "time goes backwards"),
+        (
             META + "t_s,seq\n",
             ":7:",
             "header is 't_s,seq': expected t_s,acquired_at,seq,counts_cell,flags_cell",

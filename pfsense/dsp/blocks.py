@@ -43,10 +43,10 @@ class Blocker:
         """The blocks these rows would complete, without taking them."""
         return self._blocks(self._columns(t_s, force_n, x_mm, y_mm, counts))[0]
 
-    def add(self, t_s, force_n, x_mm, y_mm, counts) -> Blocks:
-        """Take rows; return the blocks they complete (possibly none)."""
-        blocks, self._pending = self._blocks(self._columns(t_s, force_n, x_mm, y_mm, counts))
-        return blocks
+    def add(self, t_s, force_n, x_mm, y_mm, counts) -> None:
+        """Take rows (their completed blocks were seen with `preview`)."""
+        columns = self._columns(t_s, force_n, x_mm, y_mm, counts)
+        self._pending = columns[len(columns) // self.size * self.size :]
 
     def _columns(self, t_s, force_n, x_mm, y_mm, counts) -> np.ndarray:
         columns = np.column_stack([t_s, force_n, x_mm, y_mm, counts])
@@ -54,19 +54,36 @@ class Blocker:
 
     def _blocks(self, columns: np.ndarray) -> tuple[Blocks, np.ndarray]:
         complete = len(columns) // self.size * self.size
-        whole = columns[:complete].reshape(-1, self.size, columns.shape[1])
-        return summarise(whole, self.channels), columns[complete:]
+        return summarise(columns[:complete], self.size, self.channels), columns[complete:]
 
 
-def summarise(blocks: np.ndarray, channels: int) -> Blocks:
-    """Block summaries from (blocks, size, columns) with columns t, force, x, y, counts..."""
-    valid = ~np.isnan(blocks)
-    with np.errstate(invalid="ignore", divide="ignore"):  # an all-NaN block's mean is NaN
-        mean = np.where(valid, blocks, 0.0).sum(axis=1) / valid.sum(axis=1)
-    low = np.fmin.reduce(blocks[:, :, 1:4], axis=1) if len(blocks) else np.zeros((0, 3))
-    high = np.fmax.reduce(blocks[:, :, 1:4], axis=1) if len(blocks) else np.zeros((0, 3))
-    last_t_s = blocks[:, -1, 0] if len(blocks) else np.zeros(0)
+def summarise(rows: np.ndarray, size: int, channels: int) -> Blocks:
+    """Block summaries of whole blocks of rows (columns t, force, x, y, counts...).
+
+    Each column is reshaped to (blocks, size) on its own, so every reduction runs along
+    contiguous memory.
+    """
+
+    def column(index: int) -> np.ndarray:
+        return np.ascontiguousarray(rows[:, index]).reshape(-1, size)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        valid = ~np.isnan(values)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an all-NaN block's mean is NaN
+            return np.where(valid, values, 0.0).sum(axis=1) / valid.sum(axis=1)
+
+    def extremes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        missing = np.isnan(values)
+        low = np.where(missing, np.inf, values).min(axis=1, initial=np.inf)
+        high = np.where(missing, -np.inf, values).max(axis=1, initial=-np.inf)
+        low[np.isinf(low)] = np.nan  # a block with no usable value has no extremes
+        high[np.isinf(high)] = np.nan
+        return low, high
+
+    force, x, y = column(1), column(2), column(3)
+    (_, force_max), (x_min, x_max), (y_min, y_max) = extremes(force), extremes(x), extremes(y)
+    counts = np.column_stack([mean(column(4 + c)) for c in range(channels)])
     return Blocks(
-        last_t_s, mean[:, 1], high[:, 0], mean[:, 2], mean[:, 3],
-        low[:, 1], high[:, 1], low[:, 2], high[:, 2], mean[:, 4 : 4 + channels],
+        column(0)[:, -1], mean(force), force_max, mean(x), mean(y),
+        x_min, x_max, y_min, y_max, counts.reshape(-1, channels),
     )  # fmt: skip

@@ -160,17 +160,23 @@ class AutoZero:
         self._blocks_needed = max(1, round(REZERO_AFTER_S / block_s))
         self._run_counts: list[np.ndarray] = []
 
-    def observe(self, force_n: float, force_max_n: float, counts: np.ndarray) -> bool:
-        """Feed one block; True when the zero has just moved (later samples use the new one)."""
-        unloaded = np.isfinite(force_n) and abs(force_n) <= UNLOADED_N and force_max_n <= UNLOADED_N
-        if not unloaded or np.isnan(counts).any():
-            self._run_counts.clear()
-            return False
-        self._run_counts.append(counts)
-        if len(self._run_counts) < self._blocks_needed:
-            return False
+    def observe(self, blocks) -> int | None:
+        """Feed block summaries; return the index of the block after which the zero moved (later
+        samples use the new zero and should be fed again), or None if it did not move."""
+        unloaded = (np.abs(blocks.force_n) <= UNLOADED_N) & (blocks.force_max_n <= UNLOADED_N)
+        unloaded &= ~np.isnan(blocks.counts).any(axis=1)  # NaN compares False above too
+        for index, still in enumerate(unloaded.tolist()):
+            if not still:
+                self._run_counts.clear()
+                continue
+            self._run_counts.append(blocks.counts[index])
+            if len(self._run_counts) >= self._blocks_needed:
+                self._rezero()
+                return index
+        return None
+
+    def _rezero(self) -> None:
         offsets = tuple(float(v) for v in np.mean(self._run_counts, axis=0))
         self.calibration = replace(self.calibration, offset_counts=offsets)
         self._run_counts.clear()
         self.rezeros += 1
-        return True

@@ -1,6 +1,7 @@
 """Session features, updated batch by batch in bounded memory: force, rhythm, stroke, holds and
 coverage. A whole recording fed at once gives the same numbers as the same rows fed live."""
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,7 +10,7 @@ from pfsense import doses, foot, plate
 from pfsense.dsp.blocks import Blocks
 from pfsense.dsp.histogram import Histogram
 from pfsense.dsp.rhythm import Oscillation
-from pfsense.techniques import ZONE_BY_CODE, Zone
+from pfsense.techniques import ZONE_CODES, Zone
 
 CONTACT_N = plate.CONTACT_THRESHOLD_N
 FORCE_BIN_N = 0.5
@@ -126,8 +127,24 @@ class FeatureTracker:
     def add_blocks(self, blocks: Blocks, block_s: float) -> None:
         if not self._osc:
             self._start_oscillations(block_s)
-        for i in range(len(blocks)):
-            self._block(blocks, i)
+        loaded = blocks.force_n >= CONTACT_N  # NaN compares False
+        self.loaded_s += block_s * int(np.count_nonzero(loaded))
+        self._cover(blocks, loaded)
+        # The sequential part runs on plain floats: far quicker than numpy scalars, one at a time.
+        names = (
+            "t_s",
+            "force_n",
+            "force_max_n",
+            "x_mm",
+            "x_min_mm",
+            "x_max_mm",
+            "y_mm",
+            "y_min_mm",
+            "y_max_mm",
+        )
+        columns = [getattr(blocks, name).tolist() for name in names]
+        for row in zip(loaded.tolist(), *columns, strict=True):
+            self._block(*row)
 
     def _start_oscillations(self, block_s: float) -> None:
         self.block_s = block_s
@@ -138,21 +155,17 @@ class FeatureTracker:
             self._osc["x"] = Oscillation(block_s, position)
             self._osc["y"] = Oscillation(block_s, position)
 
-    def _block(self, b: Blocks, i: int) -> None:
-        force_n = b.force_n[i]
-        if not (force_n >= CONTACT_N):
+    def _block(self, loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max) -> None:
+        if not loaded:
             for osc in self._osc.values():
                 osc.reset()
             self._end_hold()
             return
-        self.loaded_s += self.block_s
-        t_s = float(b.t_s[i])
-        self._osc["force"].feed(t_s, force_n, force_n, b.force_max_n[i])
+        self._osc["force"].feed(t_s, force_n, force_n, force_max_n)
         if self.config.is_plate:
-            self._osc["x"].feed(t_s, b.x_mm[i], b.x_min_mm[i], b.x_max_mm[i])
-            self._osc["y"].feed(t_s, b.y_mm[i], b.y_min_mm[i], b.y_max_mm[i])
-        self._track_hold(t_s, force_n, b.x_mm[i], b.y_mm[i])
-        self._cover(force_n, b.x_mm[i], b.y_mm[i])
+            self._osc["x"].feed(t_s, x, x_min, x_max)
+            self._osc["y"].feed(t_s, y, y_min, y_max)
+        self._track_hold(t_s, force_n, x, y)
 
     # Holds: stationary, loaded stretches.
 
@@ -167,8 +180,8 @@ class FeatureTracker:
         if hold is None:
             hold = self._hold = _OpenHold(t_s - self.block_s)
         hold.force_sum_n += force_n
-        hold.x_sum_mm += x_mm if np.isfinite(x_mm) else 0.0
-        hold.y_sum_mm += y_mm if np.isfinite(y_mm) else 0.0
+        hold.x_sum_mm += x_mm if math.isfinite(x_mm) else 0.0
+        hold.y_sum_mm += y_mm if math.isfinite(y_mm) else 0.0
         hold.blocks += 1
         hold.end_s = t_s
 
@@ -179,7 +192,7 @@ class FeatureTracker:
             return False
         if self.config.is_plate:
             dx, dy = x_mm - hold.mean(hold.x_sum_mm), y_mm - hold.mean(hold.y_sum_mm)
-            return bool(np.hypot(dx, dy) <= HOLD_RADIUS_MM)
+            return math.hypot(dx, dy) <= HOLD_RADIUS_MM
         mean_n = hold.mean(hold.force_sum_n)
         return abs(force_n - mean_n) <= HOLD_FORCE_BAND * mean_n
 
@@ -202,30 +215,26 @@ class FeatureTracker:
 
     # Coverage: where on the sole the work went.
 
-    def _cover(self, force_n: float, x_mm: float, y_mm: float) -> None:
+    def _cover(self, b: Blocks, loaded: np.ndarray) -> None:
         low, high = self.config.target_band_n
-        counts_as_work = low <= force_n <= high
-        if self.config.is_plate:
-            if not np.isfinite(y_mm):
-                return
-            sole_mm = float(foot.sole_mm_from_plate_y(y_mm, self.config.foot_mm))
-            self._heat(sole_mm, x_mm)
-            zone = ZONE_BY_CODE.get(
-                int(foot.zone_codes_for_sole_mm(np.array([sole_mm]), self.config.foot_mm)[0])
-            )
-        else:
-            zone = self.zone
-            if zone in SOLE_ZONES:
-                self.heat_s[SOLE_ZONES.index(zone)] += self.block_s
-        if zone in self.zones_s and counts_as_work:
-            self.zones_s[zone] += self.block_s
-
-    def _heat(self, sole_mm: float, x_mm: float) -> None:
-        along = int(sole_mm / self.config.foot_mm * SOLE_BINS_ALONG)
+        work = loaded & (b.force_n >= low) & (b.force_n <= high)
+        if not self.config.is_plate:
+            if self.zone in SOLE_ZONES:
+                self.heat_s[SOLE_ZONES.index(self.zone)] += self.block_s * np.count_nonzero(loaded)
+                self.zones_s[self.zone] += self.block_s * np.count_nonzero(work)
+            return
+        placed = loaded & np.isfinite(b.y_mm) & np.isfinite(b.x_mm)
+        sole_mm = foot.sole_mm_from_plate_y(b.y_mm[placed], self.config.foot_mm)
+        along = np.floor(sole_mm / self.config.foot_mm * SOLE_BINS_ALONG).astype(int)
         width_mm = FOOT_WIDTH_FRACTION * self.config.foot_mm
-        across = int((x_mm / width_mm + 0.5) * SOLE_BINS_ACROSS)
-        if 0 <= along < SOLE_BINS_ALONG and 0 <= across < SOLE_BINS_ACROSS:
-            self.heat_s[along, across] += self.block_s
+        across = np.floor((b.x_mm[placed] / width_mm + 0.5) * SOLE_BINS_ACROSS).astype(int)
+        inside = (
+            (along >= 0) & (along < SOLE_BINS_ALONG) & (across >= 0) & (across < SOLE_BINS_ACROSS)
+        )
+        np.add.at(self.heat_s, (along[inside], across[inside]), self.block_s)
+        codes = foot.zone_codes_for_sole_mm(sole_mm, self.config.foot_mm)[work[placed]]
+        for zone in SOLE_ZONES:
+            self.zones_s[zone] += self.block_s * np.count_nonzero(codes == ZONE_CODES[zone])
 
     # What it all adds up to.
 

@@ -20,6 +20,8 @@ from pfsense.dsp.features import FeatureConfig, FeatureTracker
 from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
 
+CHUNK_ROWS = 4096
+
 
 @dataclass(frozen=True, eq=False)
 class Processed(Columns):
@@ -63,7 +65,9 @@ class Processor:
         parts = []
         start = 0
         while start < len(rows) or not parts:
-            taken = self._segment(rows.select(slice(start, None)), counts[start:])
+            # A whole recording goes through in chunks, so a moved zero redoes at most one chunk.
+            chunk = slice(start, start + CHUNK_ROWS)
+            taken = self._segment(rows.select(chunk), counts[chunk])
             parts.append(taken)
             start += len(taken)
             if not len(taken):
@@ -77,13 +81,8 @@ class Processor:
         pending = self.blocker.pending_rows
         blocks = self.blocker.preview(rows.t_s, force_n, x_mm, y_mm, counts)
         used = len(blocks)
-        if self.autozero is not None:
-            for i in range(len(blocks)):
-                if self.autozero.observe(
-                    blocks.force_n[i], blocks.force_max_n[i], blocks.counts[i]
-                ):
-                    used = i + 1
-                    break
+        if self.autozero is not None and (moved := self.autozero.observe(blocks)) is not None:
+            used = moved + 1
         end = len(rows) if used == len(blocks) else used * self.blocker.size - pending
         self.blocker.add(rows.t_s[:end], force_n[:end], x_mm[:end], y_mm[:end], counts[:end])
         self.tracker.add_blocks(blocks.select(slice(0, used)), self.block_s)

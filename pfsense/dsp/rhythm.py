@@ -7,6 +7,7 @@ and peak-to-peak excursions go into fixed histograms, so a session of any length
 memory, and the same blocks give the same numbers online and offline.
 """
 
+import math
 from collections import deque
 
 import numpy as np
@@ -48,7 +49,7 @@ class Oscillation:
 
     def feed(self, t_s: float, value: float, low: float, high: float) -> None:
         """One block: its time, mean value and the lowest and highest value inside it."""
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             return
         self._since_contact += 1
         if self._centre is None:
@@ -59,7 +60,10 @@ class Oscillation:
         self.energy += deviation * deviation
         self.blocks += 1
         self.swing_ended = False
-        self._low, self._high = min(self._low, low), max(self._high, high)
+        if low < self._low:
+            self._low = low
+        if high > self._high:
+            self._high = high
         band = self.hysteresis(self._centre)
         if deviation < -band:
             if not self._dipped:
@@ -73,9 +77,9 @@ class Oscillation:
         if self._last_up_s is not None:
             period_s = t_s - self._last_up_s
             self.last_period_s = period_s
-            self.periods_s.add([period_s])
+            self.periods_s.add_one(period_s)
             self.recent_periods_s.append(period_s)
-            self.p2p.add([self._high - self._low])
+            self.p2p.add_one(self._high - self._low)
         self._last_up_s = t_s
         self._low, self._high = np.inf, -np.inf
 
