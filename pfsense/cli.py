@@ -6,21 +6,30 @@ exit with status 2; they never show a traceback.
 
 import argparse
 import errno
+import json
+import math
 import signal
 import sys
 from collections.abc import Sequence
 
 from pfsense import __version__
 from pfsense.errors import ConfigError, PfsenseError, SensorTimeout
+from pfsense.foot import FOOT_MM_RANGE
 from pfsense.layout import parse_plate_mm
-from pfsense.paths import data_dir
-from pfsense.sensors import SensorOptions, available_sensors, open_sensor
-from pfsense.sim.faults import KNOB_NAMES, parse_fault_knobs
-from pfsense.sim.script import parse_script
+from pfsense.techniques import Zone
+
+# The simulator, sensors, web server and signal processing are imported by the commands that use
+# them, so that `pfsense analyze` and `--help` start quickly.
+FAULT_KNOBS = (
+    "spike_rate, saturation_rate, all_ones_rate, desync_rate, drop_rate, "
+    "stall_at_s, stall_s, stall_channels"
+)
+SOLE_ZONE_NAMES = ("heel", "arch", "forefoot")
 
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 1  # the sensor failed part-way; the file holds what came
 RECORD_TIMEOUT_S = 1.0
+MAX_TARGET_N = 2000.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +92,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     record.set_defaults(handler=cmd_record)
 
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyse a recording: force, rhythm, holds, coverage, technique, score",
+        description="Analyse a pfsense recording, or a plain CSV in newtons "
+        "(t,force or t,fl,fr,rl,rr).",
+    )
+    analyze.add_argument("file", help="the recording (CSV)")
+    analyze.add_argument(
+        "--plate-mm",
+        nargs="+",
+        metavar="MM",
+        help="plate width and length for a plain four-cell CSV",
+    )
+    analyze.add_argument(
+        "--target", nargs=2, type=float, metavar=("LOW", "HIGH"), help="target force band in N"
+    )
+    analyze.add_argument("--foot-mm", type=float, help="foot length in mm (default 260)")
+    analyze.add_argument("--zone", choices=SOLE_ZONE_NAMES, help="single cell: the zone worked")
+    analyze.add_argument("--json", action="store_true", help="print one JSON object")
+    analyze.set_defaults(handler=cmd_analyze)
+
     sensors = commands.add_parser(
         "sensors",
         parents=[sensor_options],
@@ -109,7 +139,10 @@ def _sensor_options_parser() -> argparse.ArgumentParser:
         help="single (one cell under a ball) or plate4 (four corner cells)",
     )
     group.add_argument(
-        "--plate-mm", metavar="WxL", help="plate width x length in mm for plate4 (default 300x400)"
+        "--plate-mm",
+        nargs="+",
+        metavar="MM",
+        help="plate width and length in mm for plate4: 300 400 or 300x400 (default 300 400)",
     )
     group.add_argument(
         "--rate", type=_int_arg, default=80, help="HX711 samples per second: 10 or 80 (default 80)"
@@ -125,7 +158,7 @@ def _sensor_options_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help=f"simulator fault knob, repeatable: {', '.join(KNOB_NAMES)}",
+        help=f"simulator fault knob, repeatable: {FAULT_KNOBS}",
     )
     return options
 
@@ -147,8 +180,38 @@ def _int_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
-def sensor_options(args: argparse.Namespace, realtime: bool = True) -> SensorOptions:
+def plate_mm_arg(values: list[str] | None) -> tuple[float, float] | None:
+    """--plate-mm as two numbers or one WxL."""
+    return parse_plate_mm("x".join(values)) if values else None
+
+
+def target_band_arg(values: list[float] | None) -> tuple[float, float] | None:
+    """--target LOW HIGH in newtons, checked."""
+    if values is None:
+        return None
+    low, high = values
+    if not (math.isfinite(low) and math.isfinite(high)) or low < 0 or high > MAX_TARGET_N:
+        raise ConfigError(f"--target {low:g} {high:g}: expected newtons from 0 to {MAX_TARGET_N:g}")
+    if low >= high:
+        raise ConfigError(f"--target {low:g} {high:g}: LOW must be below HIGH")
+    return low, high
+
+
+def foot_mm_arg(value: float | None) -> float | None:
+    low, high = FOOT_MM_RANGE
+    if value is not None and not low <= value <= high:
+        raise ConfigError(
+            f"--foot-mm {value:g}: expected a foot length from {low:g} to {high:g} mm"
+        )
+    return value
+
+
+def sensor_options(args: argparse.Namespace, realtime: bool = True):
     """SensorOptions from the command line, every value checked."""
+    from pfsense.sensors import SensorOptions
+    from pfsense.sim.faults import parse_fault_knobs
+    from pfsense.sim.script import parse_script
+
     layout = args.layout
     if layout not in ("single", "plate4"):
         raise ConfigError(f"unknown layout {layout!r}: expected 'single' or 'plate4'")
@@ -159,7 +222,7 @@ def sensor_options(args: argparse.Namespace, realtime: bool = True) -> SensorOpt
     channels = ("fl", "fr", "rl", "rr") if layout == "plate4" else ("cell",)
     return SensorOptions(
         layout=layout,
-        plate_mm=parse_plate_mm(args.plate_mm) if args.plate_mm else None,
+        plate_mm=plate_mm_arg(args.plate_mm),
         rate_hz=args.rate,
         realtime=realtime,
         seed=args.seed,
@@ -172,6 +235,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import create_server
 
     from pfsense.live import LiveService
+    from pfsense.paths import data_dir
+    from pfsense.sensors import open_sensor
     from pfsense.web import create_app
 
     home = data_dir(args.data_dir)
@@ -233,6 +298,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     if not args.seconds > 0:
         raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
+    from pfsense.sensors import open_sensor
+
     options = sensor_options(args, realtime=not args.fast)
     with open_sensor(args.sensor, options) as sensor:
         cal = sensor.nominal_calibration
@@ -281,7 +348,21 @@ def _record(sensor, writer, seconds: float) -> tuple[float, str]:
         return t_s, "stopped by Ctrl-C"
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from pfsense.analysis import analyze, format_report
+    from pfsense.recording import read_recording
+
+    band, foot_mm = target_band_arg(args.target), foot_mm_arg(args.foot_mm)
+    recording = read_recording(args.file, plate_mm_arg(args.plate_mm))
+    zone = Zone(args.zone) if args.zone else None
+    result = analyze(recording, band, foot_mm, zone)
+    print(json.dumps(result) if args.json else format_report(result, args.file))
+    return 0
+
+
 def cmd_sensors(args: argparse.Namespace) -> int:
+    from pfsense.sensors import available_sensors, open_sensor
+
     if args.diagnose:
         if not args.seconds > 0:
             raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")

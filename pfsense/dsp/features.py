@@ -148,12 +148,12 @@ class FeatureTracker:
 
     def _start_oscillations(self, block_s: float) -> None:
         self.block_s = block_s
-        position = lambda _centre: POSITION_HYSTERESIS_MM  # noqa: E731
-        force = lambda centre: max(FORCE_HYSTERESIS_N, FORCE_HYSTERESIS_FRACTION * abs(centre))  # noqa: E731
-        self._osc["force"] = Oscillation(block_s, force, p2p_max=FORCE_MAX_N)
+        self._osc["force"] = Oscillation(
+            block_s, FORCE_HYSTERESIS_N, FORCE_HYSTERESIS_FRACTION, p2p_max=FORCE_MAX_N
+        )
         if self.config.is_plate:
-            self._osc["x"] = Oscillation(block_s, position)
-            self._osc["y"] = Oscillation(block_s, position)
+            self._osc["x"] = Oscillation(block_s, POSITION_HYSTERESIS_MM)
+            self._osc["y"] = Oscillation(block_s, POSITION_HYSTERESIS_MM)
 
     def _block(self, loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max) -> None:
         if not loaded:
@@ -188,17 +188,14 @@ class FeatureTracker:
     def _still_holding(self, hold: _OpenHold, force_n: float, x_mm: float, y_mm: float) -> bool:
         """Still in place, and no stroke or squeeze faster than one per HOLD_MIN_S has just ended
         (a slow swell with the breath is part of a hold; rolling, however slow, is not)."""
-        if any(self._stroke_just_ended(osc) for osc in self._osc.values()):
-            return False
+        for osc in self._osc.values():
+            if osc.swing_ended and osc.last_swing_s < HOLD_MIN_S:
+                return False
         if self.config.is_plate:
             dx, dy = x_mm - hold.mean(hold.x_sum_mm), y_mm - hold.mean(hold.y_sum_mm)
             return math.hypot(dx, dy) <= HOLD_RADIUS_MM
         mean_n = hold.mean(hold.force_sum_n)
         return abs(force_n - mean_n) <= HOLD_FORCE_BAND * mean_n
-
-    @staticmethod
-    def _stroke_just_ended(osc: Oscillation) -> bool:
-        return osc.swing_ended and osc.last_swing_s < HOLD_MIN_S
 
     def _end_hold(self) -> None:
         hold, self._hold = self._hold, None

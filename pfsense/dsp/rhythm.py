@@ -21,11 +21,15 @@ PAUSE_FACTOR = 1.6
 
 
 class Oscillation:
-    """One signal's cycles. `hysteresis(centre)` gives the dead band around the centre."""
+    """One signal's cycles. The dead band around the centre is the larger of `band_min` and
+    `band_fraction` of the centre's size."""
 
-    def __init__(self, block_s: float, hysteresis, p2p_max: float = 400.0) -> None:
+    def __init__(
+        self, block_s: float, band_min: float, band_fraction: float = 0.0, p2p_max: float = 400.0
+    ) -> None:
         self.block_s = block_s
-        self.hysteresis = hysteresis
+        self.band_min = band_min
+        self.band_fraction = band_fraction
         self.periods_s = Histogram.log(*PERIOD_S_RANGE, 600)
         self.p2p = Histogram.linear(0.0, p2p_max, p2p_max / 400)
         self.recent_periods_s: deque[float] = deque(maxlen=RECENT_CYCLES)
@@ -41,6 +45,7 @@ class Oscillation:
         """Contact lost: the next contact starts afresh (a pause is not a long cycle)."""
         self._centre: float | None = None
         self._since_contact = 0
+        self._previous: float | None = None  # the last block's deviation from the centre
         self._dipped = False
         self._dip_s = 0.0
         self._last_up_s: float | None = None
@@ -48,15 +53,19 @@ class Oscillation:
         self._high = -np.inf
 
     def feed(self, t_s: float, value: float, low: float, high: float) -> None:
-        """One block: its time, mean value and the lowest and highest value inside it."""
-        if not math.isfinite(value):
+        """One block: its time, mean value and the lowest and highest value inside it.
+
+        This runs for every block of a session, so it sticks to plain float arithmetic.
+        """
+        if value != value or value in (math.inf, -math.inf):  # not finite
             return
         self._since_contact += 1
-        if self._centre is None:
-            self._centre = value
+        centre = value if self._centre is None else self._centre
         # The mean since contact until that has seen CENTRE_TAU_S, then an exponential average.
-        self._centre += max(self._alpha, 1.0 / self._since_contact) * (value - self._centre)
-        deviation = value - self._centre
+        weight = 1.0 / self._since_contact
+        centre += (weight if weight > self._alpha else self._alpha) * (value - centre)
+        self._centre = centre
+        deviation = value - centre
         self.energy += deviation * deviation
         self.blocks += 1
         self.swing_ended = False
@@ -64,14 +73,27 @@ class Oscillation:
             self._low = low
         if high > self._high:
             self._high = high
-        band = self.hysteresis(self._centre)
+        band = self.band_fraction * (centre if centre > 0 else -centre)
+        if band < self.band_min:
+            band = self.band_min
         if deviation < -band:
             if not self._dipped:
-                self._dipped, self._dip_s = True, t_s
+                self._dipped, self._dip_s = True, self._crossing_s(t_s, deviation, -band)
         elif deviation > band and self._dipped:
             self._dipped = False
-            self.swing_ended, self.last_swing_s = True, 2.0 * (t_s - self._dip_s)
-            self._cycle(t_s)
+            up_s = self._crossing_s(t_s, deviation, band)
+            self.swing_ended, self.last_swing_s = True, 2.0 * (up_s - self._dip_s)
+            self._cycle(up_s)
+        self._previous = deviation
+
+    def _crossing_s(self, t_s: float, deviation: float, level: float) -> float:
+        """When the deviation crossed `level`, interpolated between this block and the last, so
+        that periods are not rounded to whole blocks."""
+        before = self._previous
+        if before is None or before == deviation:
+            return t_s
+        fraction = (level - before) / (deviation - before)
+        return t_s - (1.0 - min(max(fraction, 0.0), 1.0)) * self.block_s
 
     def _cycle(self, t_s: float) -> None:
         if self._last_up_s is not None:

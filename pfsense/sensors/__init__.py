@@ -3,7 +3,7 @@
 Open one by name: ``open_sensor("sim", layout="plate4")`` or ``open_sensor("replay:session.csv")``.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pfsense.errors import ConfigError, UnknownSensor
@@ -11,9 +11,6 @@ from pfsense.layout import make_layout
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
-from pfsense.sim.faults import FaultKnobs
-from pfsense.sim.hx711 import SUPPORTED_RATES_HZ
-from pfsense.sim.script import Segment
 
 __all__ = [
     "Batch",
@@ -36,9 +33,9 @@ class SensorOptions:
     rate_hz: int = 80
     realtime: bool = True
     seed: int = 0
-    script: tuple[Segment, ...] | None = None
+    script: tuple | None = None  # of pfsense.sim.Segment
     loop: bool = True
-    faults: FaultKnobs = field(default_factory=FaultKnobs)
+    faults: object | None = None  # pfsense.sim.FaultKnobs; None: no faults
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,8 @@ def open_sensor(name: str, options: SensorOptions | None = None) -> Sensor:
 
 def _open_sim(options: SensorOptions) -> Sensor:
     from pfsense.sensors.sim import SimSensor
+    from pfsense.sim.faults import FaultKnobs
+    from pfsense.sim.hx711 import SUPPORTED_RATES_HZ
     from pfsense.sim.simulator import SimConfig
 
     if options.rate_hz not in SUPPORTED_RATES_HZ:
@@ -80,7 +79,7 @@ def _open_sim(options: SensorOptions) -> Sensor:
         rate_hz=options.rate_hz,
         seed=options.seed,
         loop=options.loop,
-        faults=options.faults,
+        faults=options.faults or FaultKnobs(),
     )
     if options.script is not None:
         config = replace(config, script=options.script)

@@ -1,0 +1,113 @@
+"""`pfsense analyze`: a whole recording through the same processing as the live page."""
+
+import numpy as np
+
+from pfsense.dsp.features import FeatureConfig
+from pfsense.dsp.pipeline import Processor
+from pfsense.dsp.technique import classify, coaching, score
+from pfsense.recording import Recording
+from pfsense.techniques import Zone
+
+
+def processor_for(
+    recording: Recording,
+    target_band_n: tuple[float, float] | None = None,
+    foot_mm: float | None = None,
+    zone: Zone | None = None,
+) -> Processor:
+    """A Processor set up for a recording's layout, rate and calibration."""
+    config = FeatureConfig(recording.rate_hz, recording.layout.is_plate)
+    overrides = {"target_band_n": target_band_n, "foot_mm": foot_mm}
+    config = FeatureConfig(
+        **{**config.__dict__, **{k: v for k, v in overrides.items() if v is not None}}
+    )
+    processor = Processor(recording.layout, recording.calibration, recording.rate_hz, config)
+    processor.tracker.zone = zone
+    return processor
+
+
+def analyze(
+    recording: Recording,
+    target_band_n: tuple[float, float] | None = None,
+    foot_mm: float | None = None,
+    zone: Zone | None = None,
+) -> dict:
+    """The report `pfsense analyze --json` prints."""
+    processor = processor_for(recording, target_band_n, foot_mm, zone)
+    rows = [processor.process(recording.batch), processor.finish()]
+    rejected_rows = sum(int(np.count_nonzero(np.isnan(part.force_n))) for part in rows)
+    return report(processor, len(recording.batch), rejected_rows)
+
+
+def report(processor: Processor, samples: int, rejected_samples: int) -> dict:
+    """Features, technique, score and coaching, with the cleaning counts."""
+    summary = processor.tracker.summary()
+    technique = classify(summary)
+    holds = [
+        {k: h[k] for k in ("start_s", "duration_s", "mean_force_n", "x_mm", "y_mm")}
+        for h in summary["holds"]
+    ]
+    cleaning = processor.cleaner.stats
+    return {
+        "duration_s": summary["duration_s"],
+        "samples": samples,
+        "rejected_samples": rejected_samples,
+        "lost_samples": cleaning.lost_samples,
+        "rejected_readings": cleaning.rejected,
+        "rezeros": processor.autozero.rezeros if processor.autozero else 0,
+        "force_n": summary["force_n"],
+        "target_band_n": summary["target_band_n"],
+        "time_in_band_fraction": summary["time_in_band_fraction"],
+        "time_below_band_fraction": summary["time_below_band_fraction"],
+        "time_above_band_fraction": summary["time_above_band_fraction"],
+        "loaded_s": summary["loaded_s"],
+        "cadence_per_min": summary["cadence_per_min"],
+        "rhythm_regularity": summary["rhythm_regularity"],
+        "stroke_direction": summary["stroke_direction"],
+        "stroke_length_mm": summary["stroke_length_mm"],
+        "holds": holds,
+        "coverage": summary["coverage"],
+        "technique": technique.value if technique else None,
+        "score": score(summary, technique),
+        "coaching": coaching(summary, technique),
+    }
+
+
+def format_report(result: dict, source: str) -> str:
+    """The readable form of a report."""
+    force = result["force_n"]
+    band = result["target_band_n"]
+
+    def num(value, unit="", digits=1):
+        return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+    def pct(value):
+        return "-" if value is None else f"{100 * value:.0f} %"
+
+    sc = result["score"]
+    holds = "".join(
+        f"\n{'':17}at {h['start_s']:.1f} s for {h['duration_s']:.1f} s, {h['mean_force_n']:.0f} N"
+        for h in result["holds"]
+    )
+    zones = ", ".join(f"{zone} {s:.0f} s" for zone, s in result["coverage"]["zones_s"].items())
+    lines = [
+        f"{source}: {num(result['duration_s'], ' s')}, {result['samples']} samples "
+        f"({result['rejected_samples']} rejected, {result['lost_samples']} lost)",
+        f"  technique      {result['technique'] or '-'}",
+        f"  score          {num(sc['total'], '', 0)} / 100  "
+        f"(pressure {num(sc['pressure'], '', 0)}, rhythm {num(sc['rhythm'], '', 0)}, "
+        f"coverage {num(sc['coverage'], '', 0)})",
+        f"  force          mean {num(force['mean'], ' N')}, peak {num(force['peak'], ' N')}, "
+        f"p95 {num(force['p95'], ' N')}",
+        f"  target band    {band[0]:g}-{band[1]:g} N: in {pct(result['time_in_band_fraction'])}, "
+        f"below {pct(result['time_below_band_fraction'])}, "
+        f"above {pct(result['time_above_band_fraction'])}",
+        f"  rhythm         {num(result['cadence_per_min'], ' cycles/min')}, "
+        f"regularity {num(result['rhythm_regularity'], '', 2)}",
+        f"  stroke         {result['stroke_direction'] or '-'}, "
+        f"{num(result['stroke_length_mm'], ' mm')}",
+        f"  holds          {len(result['holds'])}{holds}",
+        f"  coverage       {pct(result['coverage']['fraction'])}; {zones}",
+        "  coaching       " + "; ".join(result["coaching"]),
+    ]
+    return "\n".join(lines)
