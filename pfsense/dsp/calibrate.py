@@ -105,6 +105,8 @@ def plate_gains(
     put the centre of pressure where the weight stands: a linear least-squares fit of 1/scale.
     Needs the centre and at least one corner; all four corners make it well determined.
     """
+    if not all(np.isfinite(spot.delta_counts).all() for spot in placements):
+        raise CalibrationError("a placement has no usable reading on some cell: check the wiring")
     if len(placements) < 2:
         raise CalibrationError(
             "plate calibration needs the weight at the centre and at least one corner"
@@ -145,8 +147,12 @@ def check_plate(
     return PlateCheck(tuple(errors_mm), tuple(errors_force))
 
 
-# Re-zero when the device has been unloaded for a while: the total stays within +/-UNLOADED_N.
-UNLOADED_N = 3.0
+# Re-zero when the device has been unloaded for a while: the total reads near zero (within
+# UNLOADED_N, which leaves room for the drift gathered during a long loaded stretch) and is as
+# still as only an unloaded cell is (a foot resting on it, however lightly, trembles by more than
+# STILL_SD_N).
+UNLOADED_N = 10.0
+STILL_SD_N = 0.25
 REZERO_AFTER_S = 2.0
 
 
@@ -159,24 +165,32 @@ class AutoZero:
         self.rezeros = 0
         self._blocks_needed = max(1, round(REZERO_AFTER_S / block_s))
         self._run_counts: list[np.ndarray] = []
+        self._run_force_n: list[float] = []
 
     def observe(self, blocks) -> int | None:
         """Feed block summaries; return the index of the block after which the zero moved (later
         samples use the new zero and should be fed again), or None if it did not move."""
         unloaded = (np.abs(blocks.force_n) <= UNLOADED_N) & (blocks.force_max_n <= UNLOADED_N)
         unloaded &= ~np.isnan(blocks.counts).any(axis=1)  # NaN compares False above too
-        for index, still in enumerate(unloaded.tolist()):
-            if not still:
+        for index, near_zero in enumerate(unloaded.tolist()):
+            if not near_zero:
                 self._run_counts.clear()
+                self._run_force_n.clear()
                 continue
             self._run_counts.append(blocks.counts[index])
-            if len(self._run_counts) >= self._blocks_needed:
+            self._run_force_n.append(float(blocks.force_n[index]))
+            if len(self._run_counts) < self._blocks_needed:
+                continue
+            if np.std(self._run_force_n) <= STILL_SD_N:
                 self._rezero()
                 return index
+            self._run_counts.pop(0)  # not still: slide the window on
+            self._run_force_n.pop(0)
         return None
 
     def _rezero(self) -> None:
         offsets = tuple(float(v) for v in np.mean(self._run_counts, axis=0))
         self.calibration = replace(self.calibration, offset_counts=offsets)
         self._run_counts.clear()
+        self._run_force_n.clear()
         self.rezeros += 1

@@ -88,6 +88,12 @@ def segment_motion(
 ) -> FootTruth:
     """Truth arrays for a resolved segment, sampled at `rate_hz`."""
     n = max(1, round(segment.duration_s * rate_hz))
+    if segment.is_weight:
+        # A dead weight: constant, exactly where it was put, no person attached.
+        full = np.full(n, float(segment.force_n))
+        none = np.zeros(n, np.uint8)
+        return FootTruth(full, np.full(n, segment.x_mm), np.full(n, segment.y_mm),
+                         np.full(n, np.nan), none, none, np.zeros(n))  # fmt: skip
     if segment.is_rest:
         zeros = np.zeros(n)
         nan = np.full(n, np.nan)

@@ -9,6 +9,7 @@ from pfsense.errors import ConfigError
 from pfsense.techniques import Technique, Zone
 
 REST = "rest"  # a segment with the foot off the ball
+WEIGHT = "weight"  # a dead weight of force_n at (x_mm, y_mm): for calibration tests
 
 
 @dataclass(frozen=True)
@@ -43,28 +44,36 @@ MOTIONS = {
 MAX_FORCE_N = 2000.0  # more than a standing adult's weight: a script asking for it is a typo
 MAX_CADENCE_PER_MIN = 240.0
 MAX_STROKE_MM = 300.0
+MAX_OFFSET_MM = 500.0  # half the largest plate
 
 
 @dataclass(frozen=True)
 class Segment:
     """One stretch of the script. None means the technique's default."""
 
-    technique: Technique | str  # a Technique, or REST
+    technique: Technique | str  # a Technique, REST or WEIGHT
     duration_s: float
     zone: Zone | None = None
     force_n: float | None = None
     cadence_per_min: float | None = None
     stroke_mm: float | None = None
+    x_mm: float = 0.0  # where a WEIGHT stands on the plate
+    y_mm: float = 0.0
 
     @property
     def is_rest(self) -> bool:
         return self.technique == REST
 
+    @property
+    def is_weight(self) -> bool:
+        return self.technique == WEIGHT
+
     def resolved(self, rolling_force_n: float) -> "Segment":
         """This segment with every default filled in and every value checked."""
         check_segment(self)
-        if self.is_rest:
-            return replace(self, zone=None, force_n=0.0, cadence_per_min=0.0, stroke_mm=0.0)
+        if self.is_rest or self.is_weight:
+            force_n = self.force_n if self.is_weight and self.force_n is not None else 0.0
+            return replace(self, zone=None, force_n=force_n, cadence_per_min=0.0, stroke_mm=0.0)
         motion = MOTIONS[Technique(self.technique)]
         return replace(
             self,
@@ -84,13 +93,15 @@ def _default(value: float | None, default: float) -> float:
 
 def check_segment(segment: Segment) -> None:
     """Raise ConfigError naming the field if a segment asks for something impossible."""
-    if segment.technique != REST and segment.technique not in set(Technique):
-        names = ", ".join([t.value for t in Technique] + [REST])
+    if segment.technique not in (REST, WEIGHT) and segment.technique not in set(Technique):
+        names = ", ".join([t.value for t in Technique] + [REST, WEIGHT])
         raise ConfigError(f"unknown technique {segment.technique!r}: expected one of {names}")
     _check_range("duration_s", segment.duration_s, 0.1, 24 * 3600.0)
     _check_range("force_n", segment.force_n, 0.0, MAX_FORCE_N)
     _check_range("cadence_per_min", segment.cadence_per_min, 0.0, MAX_CADENCE_PER_MIN)
     _check_range("stroke_mm", segment.stroke_mm, 0.0, MAX_STROKE_MM)
+    _check_range("x_mm", segment.x_mm, -MAX_OFFSET_MM, MAX_OFFSET_MM)
+    _check_range("y_mm", segment.y_mm, -MAX_OFFSET_MM, MAX_OFFSET_MM)
 
 
 def _check_range(name: str, value: float | None, low: float, high: float) -> None:
@@ -143,17 +154,26 @@ def _parse_segment(text: str) -> Segment:
         )
     technique, _, zone = name.partition("@")
     fields = {
-        "technique": technique if technique == REST else _enum(Technique, technique, "technique")
+        "technique": technique
+        if technique in (REST, WEIGHT)
+        else _enum(Technique, technique, "technique")
     }
     fields["duration_s"] = _number(seconds, "duration", text)
     if zone:
         fields["zone"] = _enum(Zone, zone, "zone")
-    keys = {"force": "force_n", "cadence": "cadence_per_min", "stroke": "stroke_mm"}
+    keys = {
+        "force": "force_n",
+        "cadence": "cadence_per_min",
+        "stroke": "stroke_mm",
+        "x": "x_mm",
+        "y": "y_mm",
+    }
     for option in options:
         key, _, value = option.partition("=")
         if key not in keys:
             raise ConfigError(
-                f"unknown script option {key!r} in {text!r}: expected force, cadence or stroke"
+                f"unknown script option {key!r} in {text!r}: "
+                "expected force, cadence, stroke, x or y"
             )
         fields[keys[key]] = _number(value, key, text)
     segment = Segment(**fields)
