@@ -135,7 +135,8 @@ def test_auto_zero_follows_drift_while_unloaded():
     assert processor.autozero.rezeros >= 25  # every 2 s of the 60 s unloaded, bar a few
     # Between re-zeros (every 2 s) the drift adds up to 0.7 N again.
     assert abs(force_n[t_s > 65.0]).max() < 1.5
-    assert np.median(force_n[(t_s > 32) & (t_s < 40)]) == pytest.approx(100.0, abs=1.0)
+    # While loaded the zero cannot move: 20 N/min adds up to 2 N over the weight's 8 s.
+    assert np.median(force_n[(t_s > 32) & (t_s < 40)]) == pytest.approx(100.0, abs=2.5)
 
 
 def test_auto_zero_never_moves_while_loaded():
