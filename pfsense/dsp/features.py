@@ -17,13 +17,13 @@ FORCE_BIN_N = 0.5
 FORCE_MAX_N = 2000.0
 POSITION_HYSTERESIS_MM = 8.0  # wider than the foot's idle wander (~3 mm), narrower than any stroke
 FORCE_HYSTERESIS_N = 3.0
-FORCE_HYSTERESIS_FRACTION = 0.06
+FORCE_HYSTERESIS_FRACTION = 0.045
 DIRECTION_RATIO = 2.0  # one axis must carry twice the other's motion energy to name a direction
 STILL_RMS_MM = 5.0  # less motion than this is no stroke at all
 HOLD_MIN_S = 10.0  # DOMAIN.md: tender spots are held 15-90 s; 10 s is clearly a hold
 HOLD_MIN_FORCE_N = 20.0
 HOLD_RADIUS_MM = 15.0
-HOLD_FORCE_BAND = 0.25  # single cell: a hold keeps within +/-25 % of its own mean force
+HOLD_SWING_FRACTION = 0.16  # single cell: rolling swings the force by ~25 %, a steady press ~10 %
 MAX_HOLDS = 1000
 ZONE_DOSE_S = doses.AREA_DURATION_S[0]  # 30-120 s per area (DOMAIN.md): 30 s covers a zone
 SOLE_BINS_ALONG = 20
@@ -186,16 +186,21 @@ class FeatureTracker:
         hold.end_s = t_s
 
     def _still_holding(self, hold: _OpenHold, force_n: float, x_mm: float, y_mm: float) -> bool:
-        """Still in place, and no stroke or squeeze faster than one per HOLD_MIN_S has just ended
-        (a slow swell with the breath is part of a hold; rolling, however slow, is not)."""
-        for osc in self._osc.values():
-            if osc.swing_ended and osc.last_swing_s < HOLD_MIN_S:
-                return False
+        """Still in place, and not stroking: a swing faster than one per HOLD_MIN_S ends a hold
+        (a slow swell with the breath is part of a hold; rolling, however slow, is not). On a
+        plate the swing is of position; on a single cell of force, where it takes
+        only a swing of at least HOLD_SWING_FRACTION of the force, since a steady press wobbles."""
         if self.config.is_plate:
+            if self._fast_swing("x") or self._fast_swing("y"):
+                return False
             dx, dy = x_mm - hold.mean(hold.x_sum_mm), y_mm - hold.mean(hold.y_sum_mm)
             return math.hypot(dx, dy) <= HOLD_RADIUS_MM
-        mean_n = hold.mean(hold.force_sum_n)
-        return abs(force_n - mean_n) <= HOLD_FORCE_BAND * mean_n
+        swing_n = self._osc["force"].last_swing_p2p
+        return not (self._fast_swing("force") and swing_n >= HOLD_SWING_FRACTION * force_n)
+
+    def _fast_swing(self, name: str) -> bool:
+        osc = self._osc[name]
+        return osc.swing_ended and osc.last_swing_s < HOLD_MIN_S
 
     def _end_hold(self) -> None:
         hold, self._hold = self._hold, None
@@ -281,7 +286,8 @@ class FeatureTracker:
     def summary(self) -> dict:
         """The session so far, as JSON-able numbers (None where not measurable)."""
         f = self.force
-        motion = self.motion()
+        # A session spent mostly holding still has no stroke rhythm to report.
+        motion = None if self._held_share() >= 0.5 else self.motion()
         loaded = f.loaded or 0
         return {
             "duration_s": _round(self.duration_s, 2),
@@ -311,6 +317,10 @@ class FeatureTracker:
                 "heat_map_s": np.round(self.heat_s, 1).tolist(),
             },
         }
+
+    def _held_share(self) -> float:
+        held_s = sum(hold.duration_s for hold in self._all_holds())
+        return held_s / self.loaded_s if self.loaded_s else 0.0
 
     def _stroke_length_mm(self) -> float | None:
         direction = self.stroke_direction()

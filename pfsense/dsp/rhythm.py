@@ -17,7 +17,7 @@ from pfsense.dsp.histogram import Histogram
 CENTRE_TAU_S = 3.0
 PERIOD_S_RANGE = (0.25, 60.0)  # 240 down to 1 cycle a minute
 RECENT_CYCLES = 6  # "now" is the last few cycles
-PAUSE_FACTOR = 1.6
+PAUSE_FACTOR = 1.3
 
 
 class Oscillation:
@@ -36,6 +36,7 @@ class Oscillation:
         self.last_period_s: float | None = None
         self.swing_ended = False  # a dip and rise (half a cycle or more) ended at the last block
         self.last_swing_s: float | None = None  # twice the time from that dip to the rise
+        self.last_swing_p2p = 0.0  # lowest to highest value over that cycle
         self.energy = 0.0  # sum of squared deviations from the centre, for the dominant axis
         self.blocks = 0
         self._alpha = 1.0 - np.exp(-block_s / CENTRE_TAU_S)
@@ -96,6 +97,8 @@ class Oscillation:
         return t_s - (1.0 - min(max(fraction, 0.0), 1.0)) * self.block_s
 
     def _cycle(self, t_s: float) -> None:
+        # The first rise after contact spans the press itself: not a stroke's swing.
+        self.last_swing_p2p = self._high - self._low if self._last_up_s is not None else 0.0
         if self._last_up_s is not None:
             period_s = t_s - self._last_up_s
             self.last_period_s = period_s
