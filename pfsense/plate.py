@@ -44,10 +44,11 @@ def centre_of_pressure_mm(
 
     Returns (force_n, x_mm, y_mm); x and y are NaN where the total is below the contact threshold.
     """
-    corners_n = np.asarray(corners_n, dtype=float)
-    force_n = corners_n.sum(axis=1)
+    fl, fr, rl, rr = np.asarray(corners_n, dtype=float).T
+    # Written out term by term, in the order pfsense.dsp.live_path uses for one sample.
+    force_n = ((fl + fr) + rl) + rr
     in_contact = force_n >= contact_threshold_n
     safe_force_n = np.where(in_contact, force_n, 1.0)
-    x_mm = (width_mm / 2.0) * (corners_n @ CORNER_SIGN_X) / safe_force_n
-    y_mm = (length_mm / 2.0) * (corners_n @ CORNER_SIGN_Y) / safe_force_n
+    x_mm = (width_mm / 2.0) * ((fr + rr) - (fl + rl)) / safe_force_n
+    y_mm = (length_mm / 2.0) * ((fl + fr) - (rl + rr)) / safe_force_n
     return force_n, np.where(in_contact, x_mm, np.nan), np.where(in_contact, y_mm, np.nan)

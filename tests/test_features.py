@@ -7,7 +7,7 @@ import pytest
 
 from pfsense.dsp.blocks import Blocks
 from pfsense.dsp.features import FeatureConfig, FeatureTracker, ForceStats
-from pfsense.dsp.pipeline import Processor
+from pfsense.dsp.pipeline import Processed, Processor
 from pfsense.dsp.rhythm import Oscillation
 from pfsense.sensors.batch import Batch
 from pfsense.sim import FaultKnobs, Segment
@@ -31,20 +31,36 @@ def simulated(layout: str = "plate4", script=SESSION, seed: int = 1, faults=GLIT
         return Batch.concat(list(sensor)), sensor
 
 
-def summarise(batch: Batch, sensor, piece: int | None = None) -> dict:
-    processor = Processor(sensor.layout, sensor.nominal_calibration, sensor.rate_hz)
+def processed(batch: Batch, sensor, piece: int | None = None, live: bool = False):
+    processor = Processor(sensor.layout, sensor.nominal_calibration, sensor.rate_hz, live=live)
     step = piece or len(batch)
-    for start in range(0, len(batch), step):
-        processor.process(batch.select(slice(start, start + step)))
-    processor.finish()
-    return processor.tracker.summary()
+    parts = [
+        processor.process(batch.select(slice(s, s + step))) for s in range(0, len(batch), step)
+    ]
+    rows = Processed.concat([*parts, processor.finish()])
+    return processor, rows
+
+
+def summarise(batch: Batch, sensor, piece: int | None = None, live: bool = False) -> dict:
+    return processed(batch, sensor, piece, live)[0].tracker.summary()
 
 
 @pytest.mark.parametrize("layout", ["plate4", "single"])
-@pytest.mark.parametrize("piece", [1, 2, 37])
-def test_online_batches_give_the_offline_numbers(layout, piece):
+@pytest.mark.parametrize(
+    ("piece", "live"), [(1, True), (2, True), (37, True), (2, False), (37, False)]
+)
+def test_online_batches_give_the_offline_numbers(layout, piece, live):
+    """Live (sample by sample) or vectorised, in batches of any size: the same rows and numbers
+    as the whole recording through the vectorised path."""
     batch, sensor = simulated(layout)
-    assert summarise(batch, sensor, piece) == summarise(batch, sensor)
+    online, online_rows = processed(batch, sensor, piece, live)
+    offline, offline_rows = processed(batch, sensor)
+    assert online.tracker.summary() == offline.tracker.summary()
+    assert online.cleaner.stats.to_dict() == offline.cleaner.stats.to_dict()
+    for name in ("t_s", "acquired_at", "seq", "force_n", "x_mm", "y_mm"):
+        np.testing.assert_allclose(
+            getattr(online_rows, name), getattr(offline_rows, name), rtol=1e-12, err_msg=name
+        )
 
 
 def test_memory_does_not_grow_with_session_length():

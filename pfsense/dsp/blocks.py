@@ -39,12 +39,16 @@ class Blocker:
     def pending_rows(self) -> int:
         return len(self._pending)
 
-    def preview(self, t_s, force_n, x_mm, y_mm, counts) -> Blocks:
-        """The blocks these rows would complete, without taking them."""
+    def preview(self, t_s, force_n, x_mm, y_mm, counts) -> Blocks | None:
+        """The blocks these rows would complete (None if none), without taking them."""
+        if len(self._pending) + len(t_s) < self.size:
+            return None  # the common case live: nothing to summarise yet
         return self._blocks(self._columns(t_s, force_n, x_mm, y_mm, counts))[0]
 
     def add(self, t_s, force_n, x_mm, y_mm, counts) -> None:
         """Take rows (their completed blocks were seen with `preview`)."""
+        if not len(t_s):
+            return
         columns = self._columns(t_s, force_n, x_mm, y_mm, counts)
         self._pending = columns[len(columns) // self.size * self.size :]
 

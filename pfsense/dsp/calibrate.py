@@ -176,17 +176,31 @@ class AutoZero:
             if not near_zero:
                 self._run_counts.clear()
                 self._run_force_n.clear()
-                continue
-            self._run_counts.append(blocks.counts[index])
-            self._run_force_n.append(float(blocks.force_n[index]))
-            if len(self._run_counts) < self._blocks_needed:
-                continue
-            if np.std(self._run_force_n) <= STILL_SD_N:
-                self._rezero()
+            elif self._still(float(blocks.force_n[index]), blocks.counts[index].tolist()):
                 return index
-            self._run_counts.pop(0)  # not still: slide the window on
-            self._run_force_n.pop(0)
         return None
+
+    def observe_one(self, force_n: float, force_max_n: float, counts: list[float]) -> bool:
+        """One block (the live path); True when the zero has just moved."""
+        near_zero = abs(force_n) <= UNLOADED_N and force_max_n <= UNLOADED_N
+        if near_zero and all(c == c for c in counts):  # c == c: not NaN
+            return self._still(force_n, counts)
+        self._run_counts.clear()
+        self._run_force_n.clear()
+        return False
+
+    def _still(self, force_n: float, counts: list[float]) -> bool:
+        """Add an unloaded block; re-zero once the run is long and still enough."""
+        self._run_counts.append(counts)
+        self._run_force_n.append(force_n)
+        if len(self._run_counts) < self._blocks_needed:
+            return False
+        if np.std(self._run_force_n) <= STILL_SD_N:
+            self._rezero()
+            return True
+        self._run_counts.pop(0)  # not still: slide the window on
+        self._run_force_n.pop(0)
+        return False
 
     def _rezero(self) -> None:
         offsets = tuple(float(v) for v in np.mean(self._run_counts, axis=0))

@@ -160,6 +160,8 @@ class Cleaner:
         return rows.select(slice(0, decided)), np.where(reason == 0, usable[:decided], np.nan)
 
     def _count(self, reason: np.ndarray) -> None:
+        if not reason.any():
+            return
         for code, count in zip(*np.unique(reason[reason > 0], return_counts=True), strict=True):
             self.stats.rejected[REASONS[code - 1]] += int(count)
 

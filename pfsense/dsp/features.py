@@ -84,6 +84,19 @@ class ForceStats:
         default_factory=lambda: Histogram.linear(0.0, FORCE_MAX_N, FORCE_BIN_N)
     )
 
+    def add_one(self, force_n: float) -> None:
+        """One sample (the live path): the same as `add` of a one-element array."""
+        if not force_n >= CONTACT_N:
+            return
+        self.loaded += 1
+        self.total_n += force_n
+        self.peak_n = force_n if self.peak_n is None or force_n > self.peak_n else self.peak_n
+        low, high = self.band_n
+        self.below += force_n < low
+        self.above += force_n > high
+        self.within = self.loaded - self.below - self.above
+        self.histogram.add_one(force_n)
+
     def add(self, force_n: np.ndarray) -> None:
         loaded = force_n[force_n >= CONTACT_N]  # NaN compares False: rejected samples drop out
         if not len(loaded):
@@ -120,9 +133,12 @@ class FeatureTracker:
 
     def add_samples(self, t_s: np.ndarray, force_n: np.ndarray) -> None:
         if len(t_s):
-            self._first_t_s = float(t_s[0]) if self._first_t_s is None else self._first_t_s
-            self.duration_s = float(t_s[-1]) - self._first_t_s
+            self.note_times(float(t_s[0]), float(t_s[-1]))
         self.force.add(force_n)
+
+    def note_times(self, first_t_s: float, last_t_s: float) -> None:
+        self._first_t_s = first_t_s if self._first_t_s is None else self._first_t_s
+        self.duration_s = last_t_s - self._first_t_s
 
     def add_blocks(self, blocks: Blocks, block_s: float) -> None:
         if not self._osc:
@@ -145,6 +161,44 @@ class FeatureTracker:
         columns = [getattr(blocks, name).tolist() for name in names]
         for row in zip(loaded.tolist(), *columns, strict=True):
             self._block(*row)
+
+    def add_block(
+        self, block_s: float, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max
+    ) -> None:
+        """One block, as plain floats (the live path): the same as `add_blocks` of one."""
+        if not self._osc:
+            self._start_oscillations(block_s)
+        loaded = force_n >= CONTACT_N
+        if loaded:
+            self.loaded_s += block_s
+            self._cover_one(force_n, x, y)
+        self._block(loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max)
+
+    def _cover_one(self, force_n: float, x_mm: float, y_mm: float) -> None:
+        low, high = self.config.target_band_n
+        work = low <= force_n <= high
+        if not self.config.is_plate:
+            if self.zone in SOLE_ZONES:
+                self.heat_s[SOLE_ZONES.index(self.zone)] += self.block_s
+                self.zones_s[self.zone] += self.block_s if work else 0.0
+            return
+        if not (math.isfinite(x_mm) and math.isfinite(y_mm)):
+            return
+        foot_mm = self.config.foot_mm
+        sole_mm = foot_mm / 2.0 - y_mm  # as foot.sole_mm_from_plate_y
+        along = math.floor(sole_mm / foot_mm * SOLE_BINS_ALONG)
+        across = math.floor((x_mm / (FOOT_WIDTH_FRACTION * foot_mm) + 0.5) * SOLE_BINS_ACROSS)
+        if 0 <= along < SOLE_BINS_ALONG and 0 <= across < SOLE_BINS_ACROSS:
+            self.heat_s[along, across] += self.block_s
+        if work:
+            fraction = sole_mm / foot_mm
+            for zone in SOLE_ZONES:
+                low_f, high_f = foot.ZONE_BOUNDS_FRACTION[zone]
+                if low_f <= fraction and (
+                    fraction <= high_f if high_f == 1.0 else fraction < high_f
+                ):
+                    self.zones_s[zone] += self.block_s
+                    break
 
     def _start_oscillations(self, block_s: float) -> None:
         self.block_s = block_s

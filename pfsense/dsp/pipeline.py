@@ -17,6 +17,7 @@ from pfsense.dsp.blocks import Blocker
 from pfsense.dsp.calibrate import AutoZero
 from pfsense.dsp.clean import Cleaner
 from pfsense.dsp.features import FeatureConfig, FeatureTracker
+from pfsense.dsp.live_path import LivePath
 from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
 
@@ -45,7 +46,10 @@ class Processor:
         rate_hz: float,
         features: FeatureConfig | None = None,
         autozero: bool = True,
+        live: bool = False,
     ) -> None:
+        """`live=True` takes the sample-by-sample path (pfsense.dsp.live_path), quicker for the
+        one or two samples a live batch holds; the default vectorised path suits recordings."""
         self.layout = layout
         channels = len(layout.channels)
         self.cleaner = Cleaner(channels, np.asarray(calibration.counts_per_n))
@@ -54,11 +58,16 @@ class Processor:
         self.autozero = AutoZero(calibration, self.block_s) if autozero else None
         self.calibration = calibration
         self.tracker = FeatureTracker(features or FeatureConfig(rate_hz, layout.is_plate))
+        self._live = LivePath(self) if live else None
 
     def process(self, batch: Batch) -> Processed:
+        if self._live is not None:
+            return _processed(self._live.process(batch))
         return self._run(*self.cleaner.clean(batch))
 
     def finish(self) -> Processed:
+        if self._live is not None:
+            return _processed(self._live.finish())
         return self._run(*self.cleaner.finish())
 
     def _run(self, rows: Batch, counts: np.ndarray) -> Processed:
@@ -80,23 +89,23 @@ class Processor:
         force_n, x_mm, y_mm = self._force(counts)
         pending = self.blocker.pending_rows
         blocks = self.blocker.preview(rows.t_s, force_n, x_mm, y_mm, counts)
-        used = len(blocks)
-        if self.autozero is not None and (moved := self.autozero.observe(blocks)) is not None:
-            used = moved + 1
-        end = len(rows) if used == len(blocks) else used * self.blocker.size - pending
-        self.blocker.add(rows.t_s[:end], force_n[:end], x_mm[:end], y_mm[:end], counts[:end])
-        self.tracker.add_blocks(blocks.select(slice(0, used)), self.block_s)
-        self.tracker.add_samples(rows.t_s[:end], force_n[:end])
+        end = len(rows)
+        if blocks is not None:
+            used = len(blocks)
+            if self.autozero is not None and (moved := self.autozero.observe(blocks)) is not None:
+                used = moved + 1
+                end = used * self.blocker.size - pending
+            self.tracker.add_blocks(
+                blocks.select(slice(0, used)) if used < len(blocks) else blocks, self.block_s
+            )
+        if end < len(rows):
+            force_n, x_mm, y_mm, counts = force_n[:end], x_mm[:end], y_mm[:end], counts[:end]
+            rows = rows.select(slice(0, end))
+        self.blocker.add(rows.t_s, force_n, x_mm, y_mm, counts)
+        self.tracker.add_samples(rows.t_s, force_n)
         if self.autozero is not None:
             self.calibration = self.autozero.calibration
-        return Processed(
-            rows.t_s[:end],
-            rows.acquired_at[:end],
-            rows.seq[:end],
-            force_n[:end],
-            x_mm[:end],
-            y_mm[:end],
-        )
+        return Processed(rows.t_s, rows.acquired_at, rows.seq, force_n, x_mm, y_mm)
 
     def _force(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         cell_force_n = self.calibration.force_n(counts)
@@ -106,3 +115,10 @@ class Processor:
         return plate.centre_of_pressure_mm(
             cell_force_n, self.layout.plate_width_mm, self.layout.plate_length_mm
         )
+
+
+def _processed(rows: list[tuple]) -> Processed:
+    """Processed columns from the live path's rows, in one array conversion."""
+    table = np.array(rows, dtype=float).reshape(-1, 6)
+    t_s, acquired_at, seq, force_n, x_mm, y_mm = table.T
+    return Processed(t_s, acquired_at, seq.astype(np.uint16), force_n, x_mm, y_mm)
