@@ -39,7 +39,7 @@ def analyze(
     return report(processor, len(recording.batch), rejected_rows)
 
 
-def report(processor: Processor, samples: int, rejected_samples: int) -> dict:
+def report(processor: Processor, samples: int, rejected_samples: int | None) -> dict:
     """Features, technique, score and coaching, with the cleaning counts."""
     summary = processor.tracker.summary()
     technique = classify(summary)

@@ -11,6 +11,7 @@ import math
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pfsense import __version__
 from pfsense.errors import ConfigError, PfsenseError, SensorTimeout
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=16,
         help="web server threads; each open page holds one (default 16)",
     )
+    _feature_options(serve)
     serve.set_defaults(handler=cmd_serve)
 
     record = commands.add_parser(
@@ -105,10 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MM",
         help="plate width and length for a plain four-cell CSV",
     )
-    analyze.add_argument(
-        "--target", nargs=2, type=float, metavar=("LOW", "HIGH"), help="target force band in N"
-    )
-    analyze.add_argument("--foot-mm", type=float, help="foot length in mm (default 260)")
+    _feature_options(analyze)
     analyze.add_argument("--zone", choices=SOLE_ZONE_NAMES, help="single cell: the zone worked")
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
     analyze.set_defaults(handler=cmd_analyze)
@@ -127,6 +126,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sensors.set_defaults(handler=cmd_sensors)
     return parser
+
+
+def _feature_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        help="target force band in N (default 127 267, from roller studies: Grabow 2018)",
+    )
+    parser.add_argument("--foot-mm", type=float, help="foot length in mm (default 260)")
+
+
+def features_arg(args: argparse.Namespace, rate_hz: float, is_plate: bool):
+    """FeatureConfig from --target and --foot-mm."""
+    from pfsense.dsp.features import FeatureConfig
+
+    config = FeatureConfig(rate_hz, is_plate)
+    band, foot_mm = target_band_arg(args.target), foot_mm_arg(args.foot_mm)
+    return replace(
+        config, target_band_n=band or config.target_band_n, foot_mm=foot_mm or config.foot_mm
+    )
 
 
 def _sensor_options_parser() -> argparse.ArgumentParser:
@@ -240,8 +261,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pfsense.web import create_app
 
     home = data_dir(args.data_dir)
+    # Refuse a bad --target or --foot-mm before touching the sensor.
+    target_band_arg(args.target)
+    foot_mm_arg(args.foot_mm)
     sensor = open_sensor(args.sensor, sensor_options(args))
-    live = LiveService(sensor)
+    features = features_arg(args, sensor.rate_hz, sensor.layout.is_plate)
+    live = LiveService(sensor, _calibration_for(sensor, home), features=features)
     app = create_app(live, {"PFSENSE_DATA_DIR": str(home)})
     try:
         server = create_server(
@@ -274,6 +299,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibration_for(sensor, home):
+    """The stored calibration for this kind of sensor, if any; a recording brings its own."""
+    from pfsense.calibration_store import load_calibration, sensor_key
+
+    if sensor.name.startswith("replay:"):
+        return sensor.nominal_calibration
+    return (
+        load_calibration(home, sensor_key(sensor.name, sensor.layout.name))
+        or sensor.nominal_calibration
+    )
+
+
 def _listen_problem(host: str, port: int, error: Exception) -> str:
     if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
         return f"cannot listen on {host}:{port}: the port is in use; choose another --port"
@@ -298,11 +335,12 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     if not args.seconds > 0:
         raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
+    from pfsense.paths import data_dir
     from pfsense.sensors import open_sensor
 
     options = sensor_options(args, realtime=not args.fast)
     with open_sensor(args.sensor, options) as sensor:
-        cal = sensor.nominal_calibration
+        cal = _calibration_for(sensor, data_dir(args.data_dir))
         with RecordingWriter(
             args.output, sensor.layout, sensor.rate_hz, cal, sensor.name
         ) as writer:

@@ -10,7 +10,10 @@ import time
 
 import numpy as np
 
+from pfsense.analysis import report
 from pfsense.calibration import Calibration
+from pfsense.dsp.features import FeatureConfig
+from pfsense.dsp.pipeline import Processor
 from pfsense.errors import SensorClosed, SensorError, SensorTimeout
 from pfsense.frames import frame_event
 from pfsense.hub import Hub
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 0.5  # a dead sensor shows as stalled within half a second
 STATUS_EVERY_S = 1.0
+METRICS_EVERY_S = 0.5  # the page's rhythm, score and coaching: a few times a second
 
 
 class SensorStats:
@@ -53,11 +57,21 @@ class LiveService:
     """Owns the sensor while serving: start() launches acquisition, stop() ends it and closes it."""
 
     def __init__(
-        self, sensor: Sensor, calibration: Calibration | None = None, hub: Hub | None = None
+        self,
+        sensor: Sensor,
+        calibration: Calibration | None = None,
+        hub: Hub | None = None,
+        features: FeatureConfig | None = None,
     ) -> None:
         self.sensor = sensor
         self.calibration = calibration or sensor.nominal_calibration
         self.hub = hub or Hub()
+        features = features or FeatureConfig(sensor.rate_hz, sensor.layout.is_plate)
+        self.processor = Processor(
+            sensor.layout, self.calibration, sensor.rate_hz, features, live=True
+        )
+        self._last_metrics_mono = 0.0
+        self._metrics: dict | None = None
         self.stats = SensorStats()
         self.state = "starting"  # starting | streaming | stalled | ended | error | stopped
         self.message = ""
@@ -91,6 +105,8 @@ class LiveService:
             "stats": self.stats.to_dict(),
             "clients": self.hub.client_count,
             "latest": self._latest,
+            "target_band_n": list(self.processor.tracker.config.target_band_n),
+            "metrics": self._metrics,
         }
 
     def _run(self) -> None:
@@ -119,16 +135,32 @@ class LiveService:
             return True
         if batch is None:
             if not self._stop.is_set():
+                self._publish(self.processor.finish())
+                self._publish_metrics(force=True)
                 self._set_state("ended", "the recording has ended")
             return False
         self.stats.add(batch)
-        frame = frame_event(batch, self.calibration, self.sensor.layout)
-        self._latest = {
-            key: frame[key][-1] for key in ("t_s", "force_n", "x_mm", "y_mm") if key in frame
-        }
         self._set_state("streaming", "")
-        self.hub.publish(frame)
+        self._publish(self.processor.process(batch))
+        self._publish_metrics()
         return True
+
+    def _publish(self, rows) -> None:
+        if not len(rows):
+            return  # the first samples wait for the cleaner's look-ahead
+        frame = frame_event(rows, self.sensor.layout)
+        keys = ("t_s", "force_n", "x_mm", "y_mm")
+        self._latest = {key: frame[key][-1] for key in keys if key in frame}
+        self.hub.publish(frame)
+
+    def _publish_metrics(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_metrics_mono < METRICS_EVERY_S:
+            return
+        self._last_metrics_mono = now
+        samples = self.processor.cleaner.stats.samples // len(self.sensor.channels)
+        self._metrics = {"type": "metrics", **report(self.processor, samples, None)}
+        self.hub.publish(self._metrics)
 
     def _set_state(self, state: str, message: str) -> None:
         changed = state != self.state or message != self.message

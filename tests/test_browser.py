@@ -32,4 +32,11 @@ def test_the_page_shows_simulated_force_updating(tmp_path):
             " let lit = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) lit++; return lit; }"
         )
         assert drawn > 1000, "the trace canvas is empty"
+        # The session's metrics arrive a few times a second: the technique is named once the
+        # simulated foot has been on the ball for a few seconds.
+        page.wait_for_function(
+            "document.getElementById('technique').textContent !== '-'", timeout=15_000
+        )
+        assert page.inner_text("#technique") in ("rolling", "deep tissue")
+        assert page.inner_text("#coaching")
         page.screenshot(path=str(tmp_path / "live.png"))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from pfsense.calibration import Calibration
+from pfsense.dsp.pipeline import Processed, Processor
 from pfsense.frames import frame_event
 from pfsense.layout import make_layout
 from pfsense.live import LiveService
@@ -114,41 +115,60 @@ def test_unknown_routes_are_json_under_api_and_html_elsewhere(client):
     assert client.post("/api/status").status_code == 405
 
 
-def test_frame_event_turns_counts_into_force_and_position():
+def processed_rows(layout, calibration, counts, flags):
+    n = len(counts)
+    batch = Batch(
+        np.arange(n) / 80, 1e9 + np.arange(n) / 80, np.arange(7, 7 + n, dtype=np.uint16),
+        np.asarray(counts, np.int32), np.asarray(flags, np.uint8),
+    )  # fmt: skip
+    processor = Processor(layout, calibration, 80, live=True)
+    return Processed.concat([processor.process(batch), processor.finish()])
+
+
+def test_frame_event_carries_calibrated_force_and_position():
     layout = make_layout("plate4", (300.0, 400.0))
     calibration = Calibration((100.0,) * 4, (10.0,) * 4)
-    counts = np.array([[350, 350, 350, 350], [100, 600, 100, 600], [350, 350, 350, 350]], np.int32)
-    flags = np.zeros((3, 4), np.uint8)
-    flags[2, 1] = SampleFlag.SATURATED
-    batch = Batch(
-        np.array([0.0, 0.0125, 0.025]),
-        np.array([1e9, 1e9 + 0.0125, 1e9 + 0.025]),
-        np.array([7, 8, 9], np.uint16),
-        counts,
-        flags,
-    )
-    frame = frame_event(batch, calibration, layout)
+    counts = [[350] * 4] * 3 + [[100, 600, 100, 600]] * 6
+    flags = np.zeros((9, 4))
+    flags[6, 1] = SampleFlag.SATURATED
+    frame = frame_event(processed_rows(layout, calibration, counts, flags), layout)
     assert frame["type"] == "frame"
-    assert frame["acquired_at"] == 1e9 + 0.025
-    assert frame["force_n"] == [100.0, 100.0, None]  # a saturated cell leaves no trustworthy total
-    assert frame["x_mm"] == [0.0, 150.0, None]
-    assert frame["y_mm"] == [0.0, 0.0, None]
-    assert frame["seq"] == [7, 8, 9]
+    assert frame["acquired_at"] == round(1e9 + 8 / 80, 4)
+    assert frame["seq"] == list(range(7, 16))
+    # 25 N a corner is 100 N at the centre; then all of it on the right-hand edge; the
+    # saturated sample has no trustworthy total.
+    assert frame["force_n"] == [100.0] * 6 + [None] + [100.0] * 2
+    assert frame["x_mm"] == [0.0] * 3 + [150.0] * 3 + [None] + [150.0] * 2
+    assert frame["y_mm"] == [0.0] * 6 + [None] + [0.0] * 2
     json.dumps(frame, allow_nan=False)
 
 
 def test_single_cell_frames_have_no_position():
-    calibration = Calibration((0.0,), (100.0,))
-    batch = Batch(
-        np.array([0.0]),
-        np.array([1e9]),
-        np.array([0], np.uint16),
-        np.array([[2500]], np.int32),
-        np.zeros((1, 1), np.uint8),
-    )
-    frame = frame_event(batch, calibration, make_layout("single"))
-    assert frame["force_n"] == [25.0]
+    layout = make_layout("single")
+    rows = processed_rows(layout, Calibration((0.0,), (100.0,)), [[2500]] * 3, np.zeros((3, 1)))
+    frame = frame_event(rows, layout)
+    assert frame["force_n"] == [25.0, 25.0, 25.0]
     assert "x_mm" not in frame
+
+
+def test_metrics_events_follow_the_frames(client):
+    response = client.get("/api/stream", buffered=False)
+    events = sse_events(response, 200)
+    response.close()
+    metrics = [e for e in events if e["type"] == "metrics"]
+    assert metrics, "no metrics event in the first 200 events"
+    latest = metrics[-1]
+    for key in (
+        "force_n",
+        "cadence_per_min",
+        "stroke_direction",
+        "holds",
+        "coverage",
+        "technique",
+        "score",
+        "coaching",
+    ):
+        assert key in latest
 
 
 def test_a_stalled_sensor_shows_as_stalled_and_streams_again_when_it_is_back():

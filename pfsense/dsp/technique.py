@@ -5,6 +5,7 @@ pfsense gives feedback on technique; it does not diagnose or treat.
 """
 
 from pfsense.doses import AREA_DURATION_S
+from pfsense.dsp.features import HOLD_MIN_S
 from pfsense.techniques import PROFILES, Technique
 
 SLOW_CADENCE_PER_MIN = 15.0  # DOMAIN.md: rolling >= 15 cycles/min, deep tissue below
@@ -12,6 +13,7 @@ HOLD_SHARE = 0.5  # half the loaded time held still makes it a hold technique
 SQUEEZE_SWING = 0.5  # force swinging by half its mean each cycle: kneading, not rolling
 SQUEEZE_MAX_STROKE_MM = 60.0
 MIN_LOADED_S = 3.0
+MIN_CYCLES = 2  # a rhythm needs a couple of full cycles before it is named
 WEIGHTS = {"pressure": 0.4, "rhythm": 0.3, "coverage": 0.3}
 ZONE_DOSE_S = AREA_DURATION_S[0]  # DOMAIN.md: 30-120 s per area; 30 s covers it
 
@@ -25,8 +27,12 @@ def classify(summary: dict) -> Technique | None:
     low, high = summary["target_band_n"]
     held_s = sum(hold["duration_s"] for hold in summary["holds"])
     direction, cadence = summary["stroke_direction"], summary["cadence_per_min"]
+    still = Technique.TRIGGER_POINT if mean_n >= low else Technique.MYOFASCIAL_RELEASE
     if held_s >= HOLD_SHARE * loaded_s:
-        return Technique.TRIGGER_POINT if mean_n >= low else Technique.MYOFASCIAL_RELEASE
+        return still
+    if summary["cycles"] < MIN_CYCLES:
+        # No rhythm yet: still for long enough is a hold; before that, too soon to tell.
+        return still if loaded_s >= HOLD_MIN_S else None
     swing, stroke = summary["force_swing_fraction"], summary["stroke_length_mm"]
     if (
         swing is not None
@@ -37,7 +43,7 @@ def classify(summary: dict) -> Technique | None:
     if direction == "across":
         return Technique.CROSS_FIBER_FRICTION
     if cadence is None or direction == "none":
-        return Technique.TRIGGER_POINT if mean_n >= low else Technique.MYOFASCIAL_RELEASE
+        return still
     if cadence < SLOW_CADENCE_PER_MIN and mean_n >= (low + high) / 2:
         return Technique.DEEP_TISSUE
     return Technique.ROLLING

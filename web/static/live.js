@@ -33,6 +33,13 @@
     showForce(frame.force_n[frame.force_n.length - 1]);
   }
 
+  function showMetrics(m) {
+    document.getElementById("technique").textContent = (m.technique || "-").replace(/_/g, " ");
+    document.getElementById("score").textContent = m.score && m.score.total !== null ? Math.round(m.score.total) : "-";
+    document.getElementById("cadence").textContent = m.cadence_per_min ? Math.round(m.cadence_per_min) + "/min" : "-";
+    document.getElementById("coaching").textContent = (m.coaching || [])[0] || "";
+  }
+
   function draw() {
     const ctx = canvas.getContext("2d");
     const w = canvas.width, h = canvas.height;
@@ -64,6 +71,7 @@
       const event = JSON.parse(message.data);
       if (event.type === "frame") addFrame(event);
       else if (event.type === "status") setState(event.state, event.message);
+      else if (event.type === "metrics") showMetrics(event);
     };
     source.onerror = () => setState("disconnected", "reconnecting");
   }
