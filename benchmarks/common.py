@@ -17,4 +17,4 @@ def median_seconds(run: Callable[[], object], repeats: int = 5) -> float:
 
 
 def report(name: str, value: float, unit: str, note: str = "") -> None:
-    print(f"{name:<52} {value:>12,.1f} {unit:<14} {note}".rstrip())
+    print(f"{name:<52} {value:>12,.2f} {unit:<18} {note}".rstrip())

@@ -10,7 +10,8 @@ class Histogram:
 
     def __init__(self, edges: np.ndarray) -> None:
         self.edges = np.asarray(edges, dtype=float)
-        self.counts = np.zeros(len(self.edges) - 1, np.int64)
+        self._counts = np.zeros(len(self.edges) - 1, np.int64)  # from `add`
+        self._counts_list = [0] * (len(self.edges) - 1)  # from `add_one`: plain ints are quicker
         self._edges_list = self.edges.tolist()
 
     @classmethod
@@ -23,18 +24,22 @@ class Histogram:
 
     @property
     def total(self) -> int:
-        return int(self.counts.sum())
+        return int(self._counts.sum()) + sum(self._counts_list)
 
     def add_one(self, value: float) -> None:
         """One value: quicker than `add` for the occasional single value."""
         index = bisect.bisect_right(self._edges_list, value) - 1
-        self.counts[min(max(index, 0), len(self.counts) - 1)] += 1
+        self._counts_list[min(max(index, 0), len(self._counts_list) - 1)] += 1
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self._counts + np.asarray(self._counts_list, np.int64)
 
     def add(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=float)
         index = np.searchsorted(self.edges, values[np.isfinite(values)], side="right") - 1
-        index = np.clip(index, 0, len(self.counts) - 1)
-        self.counts += np.bincount(index, minlength=len(self.counts))
+        index = np.clip(index, 0, len(self._counts) - 1)
+        self._counts += np.bincount(index, minlength=len(self._counts))
 
     def quantile(self, q: float) -> float | None:
         """The q-quantile, interpolated linearly within its bin; None when empty.
@@ -42,13 +47,14 @@ class Histogram:
         >>> h = Histogram.linear(0.0, 10.0, 1.0); h.add(np.arange(10) + 0.5); h.quantile(0.5)
         5.0
         """
-        total = self.total
+        counts = self.counts
+        total = int(counts.sum())
         if total == 0:
             return None
-        cumulative = np.cumsum(self.counts)
+        cumulative = np.cumsum(counts)
         target = q * total
         index = int(np.searchsorted(cumulative, target, side="left"))
         before = cumulative[index - 1] if index else 0
-        fraction = (target - before) / self.counts[index] if self.counts[index] else 0.0
+        fraction = (target - before) / counts[index] if counts[index] else 0.0
         low, high = self.edges[index], self.edges[index + 1]
         return float(low + fraction * (high - low))

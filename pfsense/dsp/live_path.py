@@ -93,6 +93,7 @@ class LivePath:
         self.last_seq: int | None = None
         self.block: list[tuple] = []  # rows of the unfinished block
         self.out: list[tuple] = []
+        self._clean_reasons = [0] * self.channels
 
     def process(self, batch: Batch) -> list[tuple]:
         stats = self.p.cleaner.stats
@@ -103,8 +104,11 @@ class LivePath:
             if self.last_seq is not None:
                 stats.lost_samples += (seq - self.last_seq - 1) % SEQ_MODULO
             self.last_seq = seq
-            reasons = [_reason(c, f) for c, f in zip(counts, flags, strict=True)]
-            usable = [float(c) if r == 0 else NAN for c, r in zip(counts, reasons, strict=True)]
+            if any(flags) or COUNTS_MAX in counts or COUNTS_MIN in counts:
+                reasons = [_reason(c, f) for c, f in zip(counts, flags, strict=True)]
+                usable = [float(c) if r == 0 else NAN for c, r in zip(counts, reasons, strict=True)]
+            else:  # the usual clean sample
+                reasons, usable = self._clean_reasons, [float(c) for c in counts]
             self.held.append((t_s, acquired_at, seq, counts, reasons, usable))
             if len(self.held) > LOOK:
                 self._start([row[5] for row in self.held])
@@ -133,7 +137,7 @@ class LivePath:
 
     def _decide(self, row: tuple, after: list[list[float]]) -> None:
         here = row[5]
-        reasons = list(row[4])
+        reasons = row[4]
         for ch in range(self.channels):
             x = here[ch]
             if x != x:
@@ -143,6 +147,7 @@ class LivePath:
                 continue  # near both neighbours, so near the median too (see clean.spike_mask)
             window = [self.before[0][ch], left, x, right, after[1][ch]]
             if abs(x - _median(window)) > limit:
+                reasons = list(reasons)  # copy on write: clean rows share one list
                 reasons[ch] = 4 if _is_all_ones(row[3][ch]) else 5
         for reason in reasons:
             if reason:

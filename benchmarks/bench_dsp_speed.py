@@ -1,0 +1,78 @@
+"""Signal-processing speed: the live path per four-cell frame, and `pfsense analyze` of a one-hour
+four-cell 80 Hz recording (288,000 rows, CSV parsing and start-up included).
+
+Run: .venv/bin/python benchmarks/bench_dsp_speed.py
+"""
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pfsense.dsp.pipeline import Processor
+from pfsense.recording import RecordingWriter, read_recording
+from pfsense.sensors import SensorOptions, open_sensor
+from pfsense.sensors.batch import Batch
+
+try:
+    from benchmarks.common import report
+except ImportError:
+    from common import report
+
+HOUR_ROWS = 3600 * 80
+
+
+def one_hour(path: Path) -> None:
+    options = SensorOptions(layout="plate4", realtime=False, loop=True)
+    with open_sensor("sim", options) as sensor:
+        batches, rows = [], 0
+        while rows < HOUR_ROWS:
+            batches.append(sensor.read())
+            rows += len(batches[-1])
+        with RecordingWriter(path, sensor.layout, 80, sensor.nominal_calibration, "sim") as writer:
+            writer.write(Batch.concat(batches).select(slice(0, HOUR_ROWS)))
+
+
+def live_us_per_frame(recording, batch_rows: int, live: bool, frames: int = 80 * 120) -> float:
+    batch = recording.batch.select(slice(0, frames))
+    parts = [batch.select(slice(i, i + batch_rows)) for i in range(0, frames, batch_rows)]
+    timings = []
+    for _ in range(5):
+        processor = Processor(recording.layout, recording.calibration, 80, live=live)
+        started = time.perf_counter()
+        for part in parts:
+            processor.process(part)
+        timings.append((time.perf_counter() - started) / frames * 1e6)
+    return statistics.median(timings)
+
+
+def analyze_wall_s(path: Path) -> float:
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pfsense", "analyze", str(path), "--json"],
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "hour.csv"
+        one_hour(path)
+        recording = read_recording(path)
+        for rows in (1, 2):
+            live = live_us_per_frame(recording, rows, live=True)
+            vectorised = live_us_per_frame(recording, rows, live=False)
+            note = f"vectorised path: {vectorised:.0f} us/frame, {vectorised / live:.1f}x slower"
+            report(f"live path, plate4, {rows}-sample batches", live, "us/frame (median)", note)
+        report(
+            "analyze 1 h plate4 80 Hz (288,000 rows), wall", analyze_wall_s(path), "s (median of 5)"
+        )
+        report("recording size", path.stat().st_size / 1e6, "MB")
+
+
+if __name__ == "__main__":
+    main()
