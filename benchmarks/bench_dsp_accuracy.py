@@ -61,8 +61,9 @@ def force_and_position_errors(seeds) -> None:
             if layout == "plate4":
                 truth, rows = outcome.batch.truth, outcome.processed
                 loaded = (truth.force_n > 20.0) & np.isfinite(rows.x_mm)
-                position.append(np.percentile(np.hypot(rows.x_mm[loaded] - truth.x_mm[loaded],
-                                                       rows.y_mm[loaded] - truth.y_mm[loaded]), 99))  # fmt: skip
+                dx = rows.x_mm[loaded] - truth.x_mm[loaded]
+                dy = rows.y_mm[loaded] - truth.y_mm[loaded]
+                position.append(np.percentile(np.hypot(dx, dy), 99))
         report(f"mean force error after calibration, {layout}", float(np.median(force)), "% median",
                f"max {max(force):.2f} %")  # fmt: skip
         if position:
