@@ -158,9 +158,7 @@ class FeatureTracker:
             "y_min_mm",
             "y_max_mm",
         )
-        columns = [getattr(blocks, name).tolist() for name in names]
-        for row in zip(loaded.tolist(), *columns, strict=True):
-            self._block(*row)
+        self._blocks(loaded.tolist(), *(getattr(blocks, name).tolist() for name in names))
 
     def add_block(
         self, block_s: float, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max
@@ -172,7 +170,29 @@ class FeatureTracker:
         if loaded:
             self.loaded_s += block_s
             self._cover_one(force_n, x, y)
-        self._block(loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max)
+        columns = (t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max)
+        self._blocks([loaded], *([value] for value in columns))
+
+    def _blocks(self, loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max) -> None:
+        """Rhythm for every oscillation, then holds block by block."""
+        force_osc = self._osc["force"]
+        swings_force = force_osc.feed_many(t_s, force_n, force_n, force_max_n, loaded)
+        if self.config.is_plate:
+            swings_x = self._osc["x"].feed_many(t_s, x, x_min, x_max, loaded)
+            swings_y = self._osc["y"].feed_many(t_s, y, y_min, y_max, loaded)
+            strokes = [a == a or b == b for a, b in zip(swings_x, swings_y, strict=True)]  # not NaN
+        else:
+            # A steady press wobbles: on a single cell only a swing of a real squeeze or stroke,
+            # HOLD_SWING_FRACTION of the force or more, counts.
+            strokes = [
+                swing == swing and swing >= HOLD_SWING_FRACTION * force
+                for swing, force in zip(swings_force, force_n, strict=True)
+            ]
+        for i, on in enumerate(loaded):
+            if on:
+                self._track_hold(t_s[i], force_n[i], x[i], y[i], strokes[i])
+            else:
+                self._end_hold()
 
     def _cover_one(self, force_n: float, x_mm: float, y_mm: float) -> None:
         low, high = self.config.target_band_n
@@ -208,24 +228,20 @@ class FeatureTracker:
         if self.config.is_plate:
             self._osc["x"] = Oscillation(block_s, POSITION_HYSTERESIS_MM)
             self._osc["y"] = Oscillation(block_s, POSITION_HYSTERESIS_MM)
-
-    def _block(self, loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max) -> None:
-        if not loaded:
-            for osc in self._osc.values():
-                osc.reset()
-            self._end_hold()
-            return
-        self._osc["force"].feed(t_s, force_n, force_n, force_max_n)
-        if self.config.is_plate:
-            self._osc["x"].feed(t_s, x, x_min, x_max)
-            self._osc["y"].feed(t_s, y, y_min, y_max)
-        self._track_hold(t_s, force_n, x, y)
+        for osc in self._osc.values():
+            osc.fast_s = HOLD_MIN_S
 
     # Holds: stationary, loaded stretches.
 
-    def _track_hold(self, t_s: float, force_n: float, x_mm: float, y_mm: float) -> None:
+    def _track_hold(
+        self, t_s: float, force_n: float, x_mm: float, y_mm: float, stroke: bool
+    ) -> None:
+        """Extend or end the hold in progress with one loaded block. A stroke (a swing faster
+        than one per HOLD_MIN_S) ends a hold: a slow swell with the breath is part of a hold,
+        rolling however slow is not. On a plate the swing is of position and the ball must also
+        stay within HOLD_RADIUS_MM; on a single cell it is of force."""
         hold = self._hold
-        if hold is not None and not self._still_holding(hold, force_n, x_mm, y_mm):
+        if hold is not None and (stroke or not self._in_place(hold, x_mm, y_mm)):
             self._end_hold()
             hold = None
         if force_n < HOLD_MIN_FORCE_N:
@@ -239,22 +255,11 @@ class FeatureTracker:
         hold.blocks += 1
         hold.end_s = t_s
 
-    def _still_holding(self, hold: _OpenHold, force_n: float, x_mm: float, y_mm: float) -> bool:
-        """Still in place, and not stroking: a swing faster than one per HOLD_MIN_S ends a hold
-        (a slow swell with the breath is part of a hold; rolling, however slow, is not). On a
-        plate the swing is of position; on a single cell of force, where it takes
-        only a swing of at least HOLD_SWING_FRACTION of the force, since a steady press wobbles."""
-        if self.config.is_plate:
-            if self._fast_swing("x") or self._fast_swing("y"):
-                return False
-            dx, dy = x_mm - hold.mean(hold.x_sum_mm), y_mm - hold.mean(hold.y_sum_mm)
-            return math.hypot(dx, dy) <= HOLD_RADIUS_MM
-        swing_n = self._osc["force"].last_swing_p2p
-        return not (self._fast_swing("force") and swing_n >= HOLD_SWING_FRACTION * force_n)
-
-    def _fast_swing(self, name: str) -> bool:
-        osc = self._osc[name]
-        return osc.swing_ended and osc.last_swing_s < HOLD_MIN_S
+    def _in_place(self, hold: _OpenHold, x_mm: float, y_mm: float) -> bool:
+        if not self.config.is_plate:
+            return True
+        dx, dy = x_mm - hold.mean(hold.x_sum_mm), y_mm - hold.mean(hold.y_sum_mm)
+        return math.hypot(dx, dy) <= HOLD_RADIUS_MM
 
     def _end_hold(self) -> None:
         hold, self._hold = self._hold, None

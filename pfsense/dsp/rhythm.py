@@ -18,6 +18,7 @@ CENTRE_TAU_S = 3.0
 PERIOD_S_RANGE = (0.25, 60.0)  # 240 down to 1 cycle a minute
 RECENT_CYCLES = 6  # "now" is the last few cycles
 PAUSE_FACTOR = 1.3
+NAN = math.nan
 
 
 class Oscillation:
@@ -34,8 +35,7 @@ class Oscillation:
         self.p2p = Histogram.linear(0.0, p2p_max, p2p_max / 400)
         self.recent_periods_s: deque[float] = deque(maxlen=RECENT_CYCLES)
         self.last_period_s: float | None = None
-        self.swing_ended = False  # a dip and rise (half a cycle or more) ended at the last block
-        self.last_swing_s: float | None = None  # twice the time from that dip to the rise
+        self.last_swing_s: float | None = None  # twice the time from a dip to the rise after it
         self.last_swing_p2p = 0.0  # lowest to highest value over that cycle
         self.energy = 0.0  # sum of squared deviations from the centre, for the dominant axis
         self.blocks = 0
@@ -50,51 +50,82 @@ class Oscillation:
         self._dipped = False
         self._dip_s = 0.0
         self._last_up_s: float | None = None
-        self._low = np.inf
-        self._high = -np.inf
+        self._low = math.inf
+        self._high = -math.inf
 
-    def feed(self, t_s: float, value: float, low: float, high: float) -> None:
-        """One block: its time, mean value and the lowest and highest value inside it.
+    def feed(self, t_s: float, value: float, low: float, high: float) -> float:
+        """One block (see `feed_many`)."""
+        return self.feed_many([t_s], [value], [low], [high], [True])[0]
 
-        This runs for every block of a session, so it sticks to plain float arithmetic.
+    fast_s = math.inf  # swings shorter than this are reported by feed_many
+
+    def feed_many(self, times, values, lows, highs, loaded) -> list[float]:
+        """Blocks in order: time, mean value, lowest and highest value inside, and whether the
+        device was loaded (an unloaded block resets). Returns, per block, the peak-to-peak size
+        of a dip-and-rise swing faster than `fast_s` that ended there (0 for the first swing after
+        contact, whose size is unknown), or NaN where none did.
+
+        This runs for every block of a session, so it keeps its state in local variables and
+        sticks to plain float arithmetic.
         """
-        if value != value or value in (math.inf, -math.inf):  # not finite
-            return
-        self._since_contact += 1
-        centre = value if self._centre is None else self._centre
-        # The mean since contact until that has seen CENTRE_TAU_S, then an exponential average.
-        weight = 1.0 / self._since_contact
-        centre += (weight if weight > self._alpha else self._alpha) * (value - centre)
-        self._centre = centre
-        deviation = value - centre
-        self.energy += deviation * deviation
-        self.blocks += 1
-        self.swing_ended = False
-        if low < self._low:
-            self._low = low
-        if high > self._high:
-            self._high = high
-        band = self.band_fraction * (centre if centre > 0 else -centre)
-        if band < self.band_min:
-            band = self.band_min
-        if deviation < -band:
-            if not self._dipped:
-                self._dipped, self._dip_s = True, self._crossing_s(t_s, deviation, -band)
-        elif deviation > band and self._dipped:
-            self._dipped = False
-            up_s = self._crossing_s(t_s, deviation, band)
-            self.swing_ended, self.last_swing_s = True, 2.0 * (up_s - self._dip_s)
-            self._cycle(up_s)
-        self._previous = deviation
+        fast = []
+        band_min, band_fraction, alpha, block_s = (
+            self.band_min,
+            self.band_fraction,
+            self._alpha,
+            self.block_s,
+        )
+        fast_s = self.fast_s
+        for t_s, value, low, high, on in zip(times, values, lows, highs, loaded, strict=True):
+            if not on:
+                self.reset()
+                fast.append(NAN)
+                continue
+            if value != value or value in (math.inf, -math.inf):  # not finite
+                fast.append(NAN)
+                continue
+            self._since_contact += 1
+            centre = value if self._centre is None else self._centre
+            # The mean since contact until that has seen CENTRE_TAU_S, then an exponential average.
+            weight = 1.0 / self._since_contact
+            centre += (weight if weight > alpha else alpha) * (value - centre)
+            self._centre = centre
+            deviation = value - centre
+            self.energy += deviation * deviation
+            self.blocks += 1
+            if low < self._low:
+                self._low = low
+            if high > self._high:
+                self._high = high
+            band = band_fraction * (centre if centre > 0 else -centre)
+            if band < band_min:
+                band = band_min
+            ended = NAN
+            if deviation < -band:
+                if not self._dipped:
+                    self._dipped, self._dip_s = (
+                        True,
+                        self._crossing_s(t_s, deviation, -band, block_s),
+                    )
+            elif deviation > band and self._dipped:
+                self._dipped = False
+                up_s = self._crossing_s(t_s, deviation, band, block_s)
+                self.last_swing_s = 2.0 * (up_s - self._dip_s)
+                self._cycle(up_s)
+                if self.last_swing_s < fast_s:
+                    ended = self.last_swing_p2p
+            self._previous = deviation
+            fast.append(ended)
+        return fast
 
-    def _crossing_s(self, t_s: float, deviation: float, level: float) -> float:
+    def _crossing_s(self, t_s: float, deviation: float, level: float, block_s: float) -> float:
         """When the deviation crossed `level`, interpolated between this block and the last, so
         that periods are not rounded to whole blocks."""
         before = self._previous
         if before is None or before == deviation:
             return t_s
         fraction = (level - before) / (deviation - before)
-        return t_s - (1.0 - min(max(fraction, 0.0), 1.0)) * self.block_s
+        return t_s - (1.0 - min(max(fraction, 0.0), 1.0)) * block_s
 
     def _cycle(self, t_s: float) -> None:
         # The first rise after contact spans the press itself: not a stroke's swing.
@@ -106,7 +137,7 @@ class Oscillation:
             self.recent_periods_s.append(period_s)
             self.p2p.add_one(self._high - self._low)
         self._last_up_s = t_s
-        self._low, self._high = np.inf, -np.inf
+        self._low, self._high = math.inf, -math.inf
 
     @property
     def cycles(self) -> int:
