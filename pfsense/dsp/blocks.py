@@ -1,6 +1,6 @@
-"""Fixed blocks of samples (100 ms at 80 SPS): the slow stages (re-zero, rhythm, holds, coverage)
-work on block summaries. Blocks follow the order of rows received, so the same rows give the same
-blocks however they are batched."""
+"""Fixed blocks of samples (200 ms: 16 samples at 80 SPS): the slow stages (re-zero, rhythm,
+holds, coverage) work on block summaries. Blocks follow the order of rows received, so the same
+rows give the same blocks however they are batched."""
 
 from dataclasses import dataclass
 
@@ -8,7 +8,9 @@ import numpy as np
 
 from pfsense.columns import Columns
 
-BLOCK_HZ = 10.0
+# Five blocks a second resolve strokes up to 90 a minute (crossings are interpolated within a
+# block); fewer blocks make the sequential stages cheaper.
+BLOCK_HZ = 5.0
 
 
 @dataclass(frozen=True, eq=False)
