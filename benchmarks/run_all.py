@@ -1,10 +1,19 @@
 """Every benchmark, one after another: `make bench`."""
 
 import runpy
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
+BENCHMARKS = (
+    "bench_sim.py",
+    "bench_recording.py",
+    "bench_stream.py",
+    "bench_dsp_speed.py",
+    "bench_dsp_accuracy.py",
+)
 
-for name in ("bench_sim.py", "bench_recording.py", "bench_stream.py"):
-    print(f"# {name}")
+for name in BENCHMARKS:
+    print(f"# {name}", flush=True)
+    sys.argv = [name]  # each parses its own (empty) command line
     runpy.run_path(str(HERE / name), run_name="__main__")
