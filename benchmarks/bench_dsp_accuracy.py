@@ -12,12 +12,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.technique import classify
-from pfsense.sim import Segment
-from pfsense.sim.script import REST
 from pfsense.techniques import Technique
-from tests.scenarios import analyse, calibrate, run
+from tests.scenarios import analyse, calibrate, hold
 
 try:
     from benchmarks.common import report
@@ -101,19 +98,8 @@ def hold_errors(seeds) -> None:
         errors = []
         for seed in seeds:
             for seconds in (15.0, 30.0, 60.0, 90.0):
-                script = [
-                    Segment(REST, 3.0),
-                    Segment(Technique.TRIGGER_POINT, seconds),
-                    Segment(REST, 3.0),
-                ]
-                batch, sensor = run(layout, script, seed)
-                processor = Processor(sensor.layout, sensor.nominal_calibration, sensor.rate_hz)
-                processor.process(batch)
-                processor.finish()
-                holds = processor.tracker.summary()["holds"]
-                pressed = batch.t_s[batch.truth.force_n >= 20.0]
-                found = holds[0]["duration_s"] if len(holds) == 1 else 0.0
-                errors.append(abs(found - (pressed[-1] - pressed[0])))
+                holds, _start_s, true_s = hold(layout, seconds, seed)
+                errors.append(abs((holds[0]["duration_s"] if len(holds) == 1 else 0.0) - true_s))
         report(f"hold duration error, {layout}", float(np.median(errors)), "s median",
                f"max {max(errors):.1f} s, holds of 15-90 s")  # fmt: skip
 

@@ -87,3 +87,15 @@ def analyse(
     processor = Processor(sensor.layout, calibration or sensor.nominal_calibration, sensor.rate_hz)
     processed = Processed.concat([processor.process(batch), processor.finish()])
     return Outcome(processor.tracker.summary(), batch, processed)
+
+
+def hold(layout: str, seconds: float, seed: int) -> tuple[list[dict], float, float]:
+    """A trigger-point hold between rests: the holds found, and the true start and duration
+    (the time the foot pressed with 20 N or more)."""
+    script = [Segment(REST, 3.0), Segment(Technique.TRIGGER_POINT, seconds), Segment(REST, 3.0)]
+    batch, sensor = run(layout, script, seed)
+    processor = Processor(sensor.layout, sensor.nominal_calibration, sensor.rate_hz)
+    processor.process(batch)
+    processor.finish()
+    pressed = batch.t_s[batch.truth.force_n >= 20.0]
+    return processor.tracker.summary()["holds"], float(pressed[0]), float(pressed[-1] - pressed[0])

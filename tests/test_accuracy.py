@@ -8,7 +8,7 @@ import pytest
 from pfsense.dsp.technique import classify
 from pfsense.techniques import Technique
 
-from .scenarios import analyse, calibrate, run
+from .scenarios import analyse, calibrate, hold
 
 SEEDS = [11, 12, 13]
 
@@ -91,18 +91,7 @@ def test_technique_on_a_single_cell(technique, seed):
 @pytest.mark.parametrize("layout", ["plate4", "single"])
 @pytest.mark.parametrize("seconds", [20.0, 45.0])
 def test_hold_duration_within_3_s(layout, seconds, seed):
-    from pfsense.sim import Segment
-    from pfsense.sim.script import REST
-
-    script = [Segment(REST, 3.0), Segment(Technique.TRIGGER_POINT, seconds), Segment(REST, 3.0)]
-    batch, sensor = run(layout, script, seed)
-    from pfsense.dsp.pipeline import Processor
-
-    processor = Processor(sensor.layout, sensor.nominal_calibration, sensor.rate_hz)
-    processor.process(batch)
-    processor.finish()
-    holds = processor.tracker.summary()["holds"]
-    pressed = batch.t_s[batch.truth.force_n >= 20.0]
+    holds, true_start_s, true_duration_s = hold(layout, seconds, seed)
     assert len(holds) == 1
-    assert holds[0]["duration_s"] == pytest.approx(pressed[-1] - pressed[0], abs=3.0)
-    assert holds[0]["start_s"] == pytest.approx(pressed[0], abs=3.0)
+    assert holds[0]["duration_s"] == pytest.approx(true_duration_s, abs=3.0)
+    assert holds[0]["start_s"] == pytest.approx(true_start_s, abs=3.0)

@@ -59,19 +59,24 @@ def plate_script(kg: float = 10.0):
     return script, spots
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_plate_gains_from_a_weight_at_the_centre_and_the_corners(seed):
-    script, spots = plate_script()
-    t_s, counts, truth = cleaned_counts("plate4", script, FaultKnobs(spike_rate=0.005), seed)
+def weighed(t_s, counts, spots) -> list[Placement]:
+    """Tare from the rest at the start, then each spot's change in counts (4 s a spot)."""
     offsets = np.array(
         tare(window(t_s, counts, 0.5, 2.5), 80, [ROUGH] * 4, ("fl", "fr", "rl", "rr"))
     )
-    placements = [
+    return [
         Placement(
             x, y, tuple(np.nanmean(window(t_s, counts, 3.5 + 4 * i, 6.5 + 4 * i), axis=0) - offsets)
         )
         for i, (x, y) in enumerate(spots)
     ]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_plate_gains_from_a_weight_at_the_centre_and_the_corners(seed):
+    script, spots = plate_script()
+    t_s, counts, truth = cleaned_counts("plate4", script, FaultKnobs(spike_rate=0.005), seed)
+    placements = weighed(t_s, counts, spots)
     scales, check = plate_gains(placements, 10 * KG, W, L)
     np.testing.assert_allclose(scales, truth.counts_per_n, rtol=0.005)
     assert check.passed
@@ -81,15 +86,7 @@ def test_plate_gains_from_a_weight_at_the_centre_and_the_corners(seed):
 def test_the_plate_check_catches_a_wrong_gain():
     script, spots = plate_script()
     t_s, counts, truth = cleaned_counts("plate4", script)
-    offsets = np.array(
-        tare(window(t_s, counts, 0.5, 2.5), 80, [ROUGH] * 4, ("fl", "fr", "rl", "rr"))
-    )
-    placements = [
-        Placement(
-            x, y, tuple(np.nanmean(window(t_s, counts, 3.5 + 4 * i, 6.5 + 4 * i), axis=0) - offsets)
-        )
-        for i, (x, y) in enumerate(spots)
-    ]
+    placements = weighed(t_s, counts, spots)
     wrong = np.array(truth.counts_per_n) * [1.0, 1.1, 1.0, 1.0]  # one cell 10 % off
     check = check_plate(placements, wrong, 10 * KG, W, L)
     assert not check.passed
