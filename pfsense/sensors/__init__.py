@@ -1,16 +1,21 @@
 """Sensors: one interface whatever the hardware.
 
-Open one by name: ``open_sensor("sim", layout="plate4")`` or ``open_sensor("replay:session.csv")``.
+Open one by name: ``open_sensor("sim", SensorOptions(layout="plate4"))`` or
+``open_sensor("replay:session.csv")``.
 """
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pfsense.errors import ConfigError, UnknownSensor
 from pfsense.layout import make_layout
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
+
+if TYPE_CHECKING:  # the simulator is imported only when a simulated sensor is opened
+    from pfsense.sim import FaultKnobs, Segment
 
 __all__ = [
     "Batch",
@@ -33,9 +38,9 @@ class SensorOptions:
     rate_hz: int = 80
     realtime: bool = True
     seed: int = 0
-    script: tuple | None = None  # of pfsense.sim.Segment
+    script: "tuple[Segment, ...] | None" = None
     loop: bool = True
-    faults: object | None = None  # pfsense.sim.FaultKnobs; None: no faults
+    faults: "FaultKnobs | None" = None  # None: no faults
 
 
 @dataclass(frozen=True)
