@@ -106,6 +106,10 @@ class LiveService:
             "clients": self.hub.client_count,
             "latest": self._latest,
             "target_band_n": list(self.processor.tracker.config.target_band_n),
+            "calibration": {
+                "source": self.processor.calibration.source,
+                "rezeros": self.processor.autozero.rezeros if self.processor.autozero else 0,
+            },
             "metrics": self._metrics,
         }
 

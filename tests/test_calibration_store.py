@@ -52,3 +52,21 @@ def test_a_damaged_calibration_file_stops_serve_with_one_line(tmp_path):
     assert result.returncode == 2
     assert "expected a pfsense calibration file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_applies_the_stored_calibration_and_the_target_band(tmp_path):
+    from .server import served
+    from .test_serve import fetch
+
+    save_calibration(tmp_path, "sim/plate4", Calibration((0.0,) * 4, (4379.6,) * 4, "tare + 10 kg"))
+    with served(
+        "--layout", "plate4", "--target", "150", "250", env={"PFSENSE_HOME": str(tmp_path)}
+    ) as (
+        _process,
+        url,
+    ):
+        status = json.loads(fetch(url + "api/status"))
+        page = fetch(url)
+    assert status["calibration"]["source"] == "tare + 10 kg"
+    assert status["target_band_n"] == [150.0, 250.0]
+    assert 'data-band-low="150.0"' in page
