@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from pfsense.dsp.blocks import Blocks
-from pfsense.dsp.features import FeatureConfig, FeatureTracker, ForceStats
+from pfsense.dsp.features import FeatureConfig, FeatureTracker
+from pfsense.dsp.force_stats import ForceStats
 from pfsense.dsp.pipeline import Processed, Processor
 from pfsense.dsp.rhythm import Oscillation
 from pfsense.sensors.batch import Batch

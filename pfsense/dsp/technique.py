@@ -5,7 +5,7 @@ pfsense gives feedback on technique; it does not diagnose or treat.
 """
 
 from pfsense.doses import AREA_DURATION_S
-from pfsense.dsp.features import HOLD_MIN_S
+from pfsense.dsp.holds import HOLD_MIN_S
 from pfsense.techniques import PROFILES, Technique
 
 SLOW_CADENCE_PER_MIN = 15.0  # DOMAIN.md: rolling >= 15 cycles/min, deep tissue below

@@ -1,0 +1,103 @@
+"""Coverage: where on the sole the work went.
+
+On a plate, the ball's travel maps onto the sole (pfsense.foot), binned along and across the foot
+and into heel, arch and forefoot. A single cell cannot see where it is: the zone a guided routine
+is working (`zone`) is credited instead.
+"""
+
+import math
+
+import numpy as np
+
+from pfsense import doses, foot
+from pfsense.dsp.blocks import Blocks
+from pfsense.techniques import ZONE_CODES, Zone
+
+SOLE_ZONES = (Zone.HEEL, Zone.ARCH, Zone.FOREFOOT)
+ZONE_DOSE_S = doses.AREA_DURATION_S[0]  # 30-120 s per area (DOMAIN.md): 30 s covers a zone
+SOLE_BINS_ALONG = 20
+SOLE_BINS_ACROSS = 8
+FOOT_WIDTH_FRACTION = 0.4  # a foot is about 40 % as wide as it is long
+COVERED_BIN_S = 1.0
+
+
+class Coverage:
+    """Seconds per zone (in the target band) and a heat map of loaded time over the sole."""
+
+    def __init__(self, is_plate: bool, band_n: tuple[float, float], foot_mm: float, asked) -> None:
+        self.is_plate = is_plate
+        self.band_n = band_n
+        self.foot_mm = foot_mm
+        self.asked_zones = asked
+        self.zone: Zone | None = None  # single cell: the zone a routine says is being worked
+        self.zones_s = dict.fromkeys(SOLE_ZONES, 0.0)
+        self.heat_s = np.zeros((SOLE_BINS_ALONG, SOLE_BINS_ACROSS) if is_plate else len(SOLE_ZONES))
+
+    def add_blocks(self, b: Blocks, loaded: np.ndarray, block_s: float) -> None:
+        low, high = self.band_n
+        work = loaded & (b.force_n >= low) & (b.force_n <= high)
+        if not self.is_plate:
+            if self.zone in SOLE_ZONES:
+                self.heat_s[SOLE_ZONES.index(self.zone)] += block_s * np.count_nonzero(loaded)
+                self.zones_s[self.zone] += block_s * np.count_nonzero(work)
+            return
+        placed = loaded & np.isfinite(b.y_mm) & np.isfinite(b.x_mm)
+        sole_mm = foot.sole_mm_from_plate_y(b.y_mm[placed], self.foot_mm)
+        along = np.floor(sole_mm / self.foot_mm * SOLE_BINS_ALONG).astype(int)
+        width_mm = FOOT_WIDTH_FRACTION * self.foot_mm
+        across = np.floor((b.x_mm[placed] / width_mm + 0.5) * SOLE_BINS_ACROSS).astype(int)
+        inside = (
+            (along >= 0) & (along < SOLE_BINS_ALONG) & (across >= 0) & (across < SOLE_BINS_ACROSS)
+        )
+        np.add.at(self.heat_s, (along[inside], across[inside]), block_s)
+        codes = foot.zone_codes_for_sole_mm(sole_mm, self.foot_mm)[work[placed]]
+        for zone in SOLE_ZONES:
+            self.zones_s[zone] += block_s * np.count_nonzero(codes == ZONE_CODES[zone])
+
+    def add_one(self, block_s: float, force_n: float, x_mm: float, y_mm: float) -> None:
+        """One loaded block as plain floats (the live path): the same as `add_blocks` of one."""
+        low, high = self.band_n
+        work = low <= force_n <= high
+        if not self.is_plate:
+            if self.zone in SOLE_ZONES:
+                self.heat_s[SOLE_ZONES.index(self.zone)] += block_s
+                self.zones_s[self.zone] += block_s if work else 0.0
+            return
+        if not (math.isfinite(x_mm) and math.isfinite(y_mm)):
+            return
+        sole_mm = self.foot_mm / 2.0 - y_mm  # as foot.sole_mm_from_plate_y
+        along = math.floor(sole_mm / self.foot_mm * SOLE_BINS_ALONG)
+        across = math.floor((x_mm / (FOOT_WIDTH_FRACTION * self.foot_mm) + 0.5) * SOLE_BINS_ACROSS)
+        if 0 <= along < SOLE_BINS_ALONG and 0 <= across < SOLE_BINS_ACROSS:
+            self.heat_s[along, across] += block_s
+        if work:
+            fraction = sole_mm / self.foot_mm
+            for zone in SOLE_ZONES:
+                low_f, high_f = foot.ZONE_BOUNDS_FRACTION[zone]
+                if low_f <= fraction and (
+                    fraction <= high_f if high_f == 1.0 else fraction < high_f
+                ):
+                    self.zones_s[zone] += block_s
+                    break
+
+    def fraction(self) -> float | None:
+        """Plate: the share of the sole's length with a second or more of contact. Single cell:
+        the asked zones' dose (ZONE_DOSE_S each), or None when no zone was ever named."""
+        if self.is_plate:
+            return float(np.mean(self.heat_s.sum(axis=1) >= COVERED_BIN_S))
+        asked = [z for z in self.asked_zones if z in SOLE_ZONES]
+        if self.zone is None and not any(self.zones_s.values()):
+            return None
+        return (
+            float(np.mean([min(1.0, self.zones_s[z] / ZONE_DOSE_S) for z in asked]))
+            if asked
+            else None
+        )
+
+    def summary(self) -> dict:
+        fraction = self.fraction()
+        return {
+            "fraction": None if fraction is None else round(fraction, 3),
+            "zones_s": {zone.value: round(float(s), 1) for zone, s in self.zones_s.items()},
+            "heat_map_s": np.round(self.heat_s, 1).tolist(),
+        }
