@@ -26,12 +26,16 @@ def test_the_page_shows_simulated_force_updating(tmp_path):
             "band-in",
             "band-above",
         )
+        # The chart holds every sample of the last 10 s (80 a second) and has drawn them.
+        page.wait_for_function("window.pfsenseChart.data[0].length > 400", timeout=10_000)
+        points = page.evaluate("window.pfsenseChart.data[0].length")
+        assert points <= 10 * 80 + 10
         drawn = page.evaluate(
-            "() => { const c = document.getElementById('trace');"
+            "() => { const c = document.querySelector('#trace canvas');"
             " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
             " let lit = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) lit++; return lit; }"
         )
-        assert drawn > 1000, "the trace canvas is empty"
+        assert drawn > 1000, "the chart's canvas is empty"
         # The session's metrics arrive a few times a second: the technique is named once the
         # simulated foot has been on the ball for a few seconds.
         page.wait_for_function(
@@ -40,3 +44,22 @@ def test_the_page_shows_simulated_force_updating(tmp_path):
         assert page.inner_text("#technique") in ("rolling", "deep tissue")
         assert page.inner_text("#coaching")
         page.screenshot(path=str(tmp_path / "live.png"))
+
+
+def test_the_band_turns_red_when_the_force_goes_over_target():
+    # A simulated person pressing at 400 N, well above the 127-267 N default band.
+    script = "trigger_point:60 force=400"
+    with (
+        served("--layout", "single", "--script", script) as (_process, url),
+        browser_page() as page,
+    ):
+        page.goto(url)
+        page.wait_for_function(
+            "document.getElementById('force-panel').className === 'band-above'", timeout=15_000
+        )
+        assert page.inner_text("#band-label") == "too hard: ease off"
+        # Coaching is about the session so far: once the press-in is past, it says so too.
+        page.wait_for_function(
+            "document.getElementById('coaching').textContent === 'ease off: too hard'",
+            timeout=15_000,
+        )

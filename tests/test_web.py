@@ -63,6 +63,11 @@ def test_the_page_shows_force_and_says_what_pfsense_is_not(client):
     assert 'id="force"' in html
     assert "live.js" in html
     assert "does not diagnose or treat" in html
+    # Nothing comes from the internet: the Pi is often offline.
+    assert "http://" not in html
+    assert "https://" not in html
+    with client.get("/static/vendor/uplot-1.6.32/uPlot.iife.min.js") as chart:
+        assert chart.status_code == 200
     with client.get("/static/live.js") as script:
         assert script.status_code == 200
         assert b"EventSource" in script.get_data()

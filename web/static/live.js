@@ -1,5 +1,5 @@
 // The live page: draws what the server computed. Frames carry every sample; the big number shows
-// the newest, the canvas the last 10 s.
+// the newest; the chart (uPlot, vendored in static/vendor) the last 10 s at full rate.
 "use strict";
 (() => {
   const main = document.getElementById("live");
@@ -9,9 +9,45 @@
   const panel = document.getElementById("force-panel");
   const bandLabel = document.getElementById("band-label");
   const stateEl = document.getElementById("state");
-  const canvas = document.getElementById("trace");
+  const traceEl = document.getElementById("trace");
   const WINDOW_S = 10;
-  const trace = []; // [t_s, force_n] pairs, bounded to the window
+  const times = []; // every sample of the last WINDOW_S, as the server sent them
+  const forces = [];
+  let fresh = false;
+
+  // The target band behind the trace, drawn before the series on every redraw.
+  function drawBand(u) {
+    const ctx = u.ctx;
+    const top = u.valToPos(bandHigh, "y", true);
+    const bottom = u.valToPos(bandLow, "y", true);
+    ctx.save();
+    ctx.fillStyle = "rgba(30, 123, 52, 0.35)";
+    ctx.fillRect(u.bbox.left, top, u.bbox.width, bottom - top);
+    ctx.restore();
+  }
+
+  const chart = new uPlot(
+    {
+      width: traceEl.clientWidth || 360,
+      height: 200,
+      legend: { show: false },
+      cursor: { show: false },
+      scales: {
+        x: { time: false },
+        y: { range: (u, min, max) => [0, Math.max(bandHigh * 1.3, max || 0)] },
+      },
+      axes: [
+        { stroke: "#aaa", grid: { stroke: "#333" }, values: (u, ticks) => ticks.map((t) => t.toFixed(0) + " s") },
+        { stroke: "#aaa", grid: { stroke: "#333" }, size: 50 },
+      ],
+      series: [{}, { stroke: "#eee", width: 2, spanGaps: false }],
+      hooks: { drawClear: [drawBand] },
+    },
+    [[], []],
+    traceEl,
+  );
+  window.pfsenseChart = chart; // for the end-to-end tests
+  window.addEventListener("resize", () => chart.setSize({ width: traceEl.clientWidth, height: 200 }));
 
   function setState(state, message) {
     stateEl.className = "state-" + state;
@@ -27,9 +63,18 @@
   }
 
   function addFrame(frame) {
-    for (let i = 0; i < frame.t_s.length; i++) trace.push([frame.t_s[i], frame.force_n[i]]);
-    const newest = frame.t_s[frame.t_s.length - 1];
-    while (trace.length && trace[0][0] < newest - WINDOW_S) trace.shift();
+    for (let i = 0; i < frame.t_s.length; i++) {
+      times.push(frame.t_s[i]);
+      forces.push(frame.force_n[i]);
+    }
+    const oldest = times[times.length - 1] - WINDOW_S;
+    let cut = 0;
+    while (cut < times.length && times[cut] < oldest) cut++;
+    if (cut) {
+      times.splice(0, cut);
+      forces.splice(0, cut);
+    }
+    fresh = true;
     showForce(frame.force_n[frame.force_n.length - 1]);
   }
 
@@ -41,26 +86,9 @@
   }
 
   function draw() {
-    const ctx = canvas.getContext("2d");
-    const w = canvas.width, h = canvas.height;
-    ctx.clearRect(0, 0, w, h);
-    if (trace.length > 1) {
-      const t1 = trace[trace.length - 1][0], t0 = t1 - WINDOW_S;
-      const top = Math.max(bandHigh * 1.5, ...trace.map((p) => p[1] || 0));
-      const y = (f) => h - (f / top) * h;
-      ctx.fillStyle = "rgba(30, 123, 52, 0.35)";
-      ctx.fillRect(0, y(bandHigh), w, y(bandLow) - y(bandHigh));
-      ctx.strokeStyle = "#eee";
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      let pen = false;
-      for (const [t, f] of trace) {
-        if (f === null) { pen = false; continue; }
-        const x = ((t - t0) / WINDOW_S) * w;
-        if (pen) ctx.lineTo(x, y(f)); else ctx.moveTo(x, y(f));
-        pen = true;
-      }
-      ctx.stroke();
+    if (fresh) {
+      chart.setData([times, forces]);
+      fresh = false;
     }
     requestAnimationFrame(draw);
   }
