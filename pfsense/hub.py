@@ -35,6 +35,12 @@ class Subscription:
             self._events.clear()
             return events
 
+    def take_lost(self) -> int:
+        """Events lost since the last call (this client fell behind by that many)."""
+        with self._ready:
+            lost, self.lost_events = self.lost_events, 0
+            return lost
+
     def close(self) -> None:
         with self._ready:
             self.closed = True

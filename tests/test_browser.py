@@ -1,5 +1,7 @@
 """The first page in real headless Chromium: simulated force updates live."""
 
+import socket
+
 import pytest
 
 from .browser import browser_page
@@ -63,3 +65,24 @@ def test_the_band_turns_red_when_the_force_goes_over_target():
             "document.getElementById('coaching').textContent === 'ease off: too hard'",
             timeout=15_000,
         )
+
+
+def test_the_page_recovers_by_itself_after_the_server_restarts():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    streaming = "document.getElementById('state').textContent.startsWith('streaming')"
+    with browser_page() as page:
+        with served("--port", port) as (_process, url):
+            page.goto(url)
+            page.wait_for_function(streaming, timeout=10_000)
+        page.wait_for_function(
+            "document.getElementById('state').textContent.startsWith('disconnected')",
+            timeout=10_000,
+        )
+        with served("--port", port):
+            page.wait_for_function(streaming, timeout=15_000)
+            first = page.inner_text("#force")
+            page.wait_for_function(
+                f"document.getElementById('force').textContent !== '{first}'", timeout=5_000
+            )

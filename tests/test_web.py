@@ -204,3 +204,34 @@ def test_the_end_of_a_replay_is_reported(tmp_path):
         assert live.status()["stats"]["samples"] == 16
     finally:
         live.stop()
+
+
+def test_a_slow_client_is_told_what_it_lost_and_resynchronised():
+    from pfsense.hub import Hub
+
+    live = LiveService(
+        open_sensor("sim", SensorOptions(layout="plate4")), hub=Hub(max_events_per_client=5)
+    )
+    live.start()
+    try:
+        client = create_app(live, {"TESTING": True}).test_client()
+        response = client.get("/api/stream", buffered=False)
+        chunks = iter(response.response)
+        next(chunks)  # the opening snapshot
+        time.sleep(0.6)  # ~48 frames published meanwhile, into a buffer of 5
+        events = []
+        while not any(e["type"] == "resync" for e in events):
+            events += [
+                json.loads(line[6:])
+                for line in next(chunks).decode().splitlines()
+                if line.startswith("data: ")
+            ]
+        response.close()
+    finally:
+        live.stop()
+    kinds = [e["type"] for e in events]
+    resync = kinds.index("resync")
+    assert events[resync]["lost_events"] >= 30
+    assert kinds[resync + 1] == "status"
+    frames = [e for e in events[resync + 2 :] if e["type"] == "frame"]
+    assert frames, "the newest frames follow the snapshot"

@@ -17,8 +17,10 @@ def status():
 
 @bp.get("/stream")
 def stream():
-    """Server-Sent Events: a status snapshot, then every frame; each event's data is one JSON
-    object with a "type" (frame, status) that clients dispatch on and may ignore."""
+    """Server-Sent Events: a status snapshot, then every frame and metrics event; each event's
+    data is one JSON object with a "type" that clients dispatch on and may ignore. A client too
+    slow to keep up loses its own oldest events (never anyone else's), and is then sent a
+    `resync` event saying how many, and a fresh status snapshot."""
     live = current_app.extensions["pfsense.live"]
     subscription = live.hub.subscribe()
 
@@ -27,6 +29,8 @@ def stream():
             yield f"retry: {RECONNECT_MS}\n" + _sse(live.status())
             while not subscription.closed:
                 batch = subscription.get(HEARTBEAT_S)
+                if lost := subscription.take_lost():
+                    batch = [{"type": "resync", "lost_events": lost}, live.status(), *batch]
                 yield "".join(_sse(event) for event in batch) if batch else ": heartbeat\n\n"
         finally:
             live.hub.unsubscribe(subscription)
