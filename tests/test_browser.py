@@ -86,3 +86,30 @@ def test_the_page_recovers_by_itself_after_the_server_restarts():
             page.wait_for_function(
                 f"document.getElementById('force').textContent !== '{first}'", timeout=5_000
             )
+
+
+def test_a_stalled_sensor_shows_on_the_page_and_the_stream_resumes_by_itself():
+    stall = ("--fault", "stall_at_s=3", "--fault", "stall_s=4")
+    state = "document.getElementById('state')"
+    with served("--layout", "single", *stall) as (_process, url), browser_page() as page:
+        page.goto(url)
+        page.wait_for_function(f"{state}.textContent.startsWith('streaming')", timeout=10_000)
+        page.wait_for_function(f"{state}.textContent.startsWith('stalled')", timeout=10_000)
+        assert page.get_attribute("#state", "class") == "state-stalled"
+        page.wait_for_function(f"{state}.textContent.startsWith('streaming')", timeout=10_000)
+
+
+def test_coverage_shows_where_on_the_sole_the_work_went():
+    # The demo routine starts by rolling the arch.
+    with served("--layout", "plate4") as (_process, url), browser_page() as page:
+        page.goto(url)
+        arch = "document.querySelector('#zones li[data-zone=arch] b')"
+        page.wait_for_function(f"parseInt({arch}.textContent) >= 3", timeout=15_000)
+        lit = page.evaluate(
+            "() => { const c = document.getElementById('foot');"
+            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " let warm = 0;"
+            " for (let i = 0; i < d.length; i += 4) if (d[i] > 100 && d[i + 2] < 60) warm++;"
+            " return warm; }"
+        )
+        assert lit > 100, "the heat map shows no worked area"

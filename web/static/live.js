@@ -78,7 +78,47 @@
     showForce(frame.force_n[frame.force_n.length - 1]);
   }
 
+  const ZONE_DOSE_S = 30; // DOMAIN.md: 30-120 s per area; the server scores against the same
+
+  // The sole from above, toes up: the server's heat map (20 bins along the foot, heel first, by
+  // 8 across) drawn inside a foot outline, brighter for more time worked there.
+  function drawFoot(heat) {
+    const canvas = document.getElementById("foot");
+    if (!canvas || !heat.length || !heat[0].length) return;
+    const ctx = canvas.getContext("2d");
+    const w = canvas.width, h = canvas.height, rows = heat.length, cols = heat[0].length;
+    ctx.clearRect(0, 0, w, h);
+    ctx.save();
+    ctx.beginPath(); // heel narrow at the bottom, forefoot wide at the top
+    for (const [cy, rx, ry] of [[0.83, 0.3, 0.15], [0.5, 0.33, 0.25], [0.22, 0.45, 0.2]]) {
+      ctx.moveTo(w * (0.5 + rx), h * cy); // a separate outline each, not joined by a line
+      ctx.ellipse(w * 0.5, h * cy, w * rx, h * ry, 0, 0, 2 * Math.PI);
+    }
+    ctx.fillStyle = "#2a2a2a";
+    ctx.fill();
+    ctx.clip();
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const level = Math.min(1, heat[r][c] / (ZONE_DOSE_S / cols));
+        if (level <= 0) continue;
+        ctx.fillStyle = `rgba(255, 140, 0, ${0.15 + 0.85 * level})`;
+        ctx.fillRect((c / cols) * w, h - ((r + 1) / rows) * h, w / cols + 1, h / rows + 1);
+      }
+    }
+    ctx.restore();
+  }
+
+  function showCoverage(coverage) {
+    for (const li of document.querySelectorAll("#zones li")) {
+      const seconds = coverage.zones_s[li.dataset.zone] || 0;
+      li.querySelector("b").textContent = Math.round(seconds) + " s";
+      li.classList.toggle("done", seconds >= ZONE_DOSE_S);
+    }
+    drawFoot(coverage.heat_map_s);
+  }
+
   function showMetrics(m) {
+    if (m.coverage) showCoverage(m.coverage);
     document.getElementById("technique").textContent = (m.technique || "-").replace(/_/g, " ");
     document.getElementById("score").textContent = m.score && m.score.total !== null ? Math.round(m.score.total) : "-";
     document.getElementById("cadence").textContent = m.cadence_per_min ? Math.round(m.cadence_per_min) + "/min" : "-";
