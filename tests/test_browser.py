@@ -113,3 +113,37 @@ def test_coverage_shows_where_on_the_sole_the_work_went():
             " return warm; }"
         )
         assert lit > 100, "the heat map shows no worked area"
+
+
+def test_kilograms_sound_and_pace():
+    script = "trigger_point:60 force=400"  # over the band: the sound has something to say
+    with (
+        served("--layout", "single", "--script", script) as (_process, url),
+        browser_page() as page,
+    ):
+        page.goto(url)
+        page.wait_for_function(
+            "document.getElementById('force-panel').className === 'band-above'", timeout=15_000
+        )
+        newtons = float(page.inner_text("#force"))
+        page.click("#units")
+        assert page.inner_text("#unit") == "kg"
+        kilograms = float(page.inner_text("#force"))
+        assert kilograms == pytest.approx(newtons / 9.80665, rel=0.1)  # the force moves a little
+        page.reload()  # the choice is remembered
+        page.wait_for_function(
+            "document.getElementById('force').textContent !== '--'", timeout=10_000
+        )
+        assert page.inner_text("#unit") == "kg"
+        assert page.evaluate("window.pfsenseBeeps") == 0  # silent until switched on
+        page.click("#sound")
+        assert page.get_attribute("#sound", "aria-pressed") == "true"
+        page.wait_for_function(
+            "window.pfsenseBeeps >= 2", timeout=5_000
+        )  # once a second while over
+        pulses = page.evaluate(
+            "() => new Promise(done => { let n = 0; const m = document.getElementById('metronome');"
+            " const o = new MutationObserver(() => n++); o.observe(m, {attributes: true});"
+            " setTimeout(() => { o.disconnect(); done(n); }, 3000); })"
+        )
+        assert 2 <= pulses <= 5  # 33 a minute is a change every 0.9 s

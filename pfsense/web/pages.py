@@ -2,6 +2,8 @@
 
 from flask import Blueprint, current_app, render_template
 
+from pfsense import doses
+
 bp = Blueprint("pages", __name__)
 
 
@@ -9,4 +11,5 @@ bp = Blueprint("pages", __name__)
 def index():
     live = current_app.extensions["pfsense.live"]
     band = live.processor.tracker.config.target_band_n
-    return render_template("index.html", sensor=live.sensor.describe(), band=band)
+    cadence = doses.SELF_PACED_CADENCE_PER_MIN  # until a therapist sets the patient's own
+    return render_template("index.html", sensor=live.sensor.describe(), band=band, cadence=cadence)

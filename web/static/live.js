@@ -54,10 +54,54 @@
     stateEl.textContent = message ? state + ": " + message : state;
   }
 
+  // Newtons or kilograms (the force a mass of that many kg would weigh), as the person prefers.
+  const GRAVITY = 9.80665;
+  let inKg = localStorage.getItem("pfsense.units") === "kg";
+  function showUnits() {
+    document.getElementById("unit").textContent = inKg ? "kg" : "N";
+    document.getElementById("units").textContent = inKg ? "show N" : "show kg";
+  }
+  document.getElementById("units").addEventListener("click", () => {
+    inKg = !inKg;
+    localStorage.setItem("pfsense.units", inKg ? "kg" : "N");
+    showUnits();
+  });
+  showUnits();
+
+  // A short beep when the force goes over the band, at most once a second while it stays over.
+  // Off until switched on: browsers only allow sound after the person has touched the page.
+  let audio = null;
+  let lastBeepMs = 0;
+  window.pfsenseBeeps = 0; // for the end-to-end tests
+  document.getElementById("sound").addEventListener("click", (event) => {
+    audio = audio ? (audio.close(), null) : new AudioContext();
+    event.target.textContent = audio ? "sound on" : "sound off";
+    event.target.setAttribute("aria-pressed", String(Boolean(audio)));
+  });
+  function beep() {
+    const now = performance.now();
+    if (!audio || now - lastBeepMs < 1000) return;
+    lastBeepMs = now;
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.value = 0.2;
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.15);
+    window.pfsenseBeeps += 1;
+  }
+
+  // The pace to follow, pulsing at the target cadence (a full cycle is one on and one off).
+  const cadence = Number(main.dataset.cadence);
+  const metronome = document.getElementById("metronome");
+  if (cadence > 0) setInterval(() => metronome.classList.toggle("on"), 30000 / cadence);
+
   function showForce(forceN) {
     if (forceN === null) { forceEl.textContent = "--"; return; }
-    forceEl.textContent = Math.round(forceN);
+    forceEl.textContent = inKg ? (forceN / GRAVITY).toFixed(1) : Math.round(forceN);
     const band = forceN < bandLow ? "below" : forceN > bandHigh ? "above" : "in";
+    if (band === "above") beep();
     panel.className = "band-" + band;
     bandLabel.textContent = { below: "press a little harder", in: "in the target band", above: "too hard: ease off" }[band];
   }
