@@ -1,6 +1,7 @@
 """The first page in real headless Chromium: simulated force updates live."""
 
 import socket
+from contextlib import contextmanager
 
 import pytest
 
@@ -48,8 +49,10 @@ def test_the_page_shows_simulated_force_updating(tmp_path):
         page.screenshot(path=str(tmp_path / "live.png"))
 
 
-def test_the_band_turns_red_when_the_force_goes_over_target():
-    # A simulated person pressing at 400 N, well above the 127-267 N default band.
+@contextmanager
+def pressing_too_hard():
+    """A page watching a simulated person press at 400 N, well above the 127-267 N default band,
+    once the band has turned red."""
     script = "trigger_point:60 force=400"
     with (
         served("--layout", "single", "--script", script) as (_process, url),
@@ -59,6 +62,11 @@ def test_the_band_turns_red_when_the_force_goes_over_target():
         page.wait_for_function(
             "document.getElementById('force-panel').className === 'band-above'", timeout=15_000
         )
+        yield page
+
+
+def test_the_band_turns_red_when_the_force_goes_over_target():
+    with pressing_too_hard() as page:
         assert page.inner_text("#band-label") == "too hard: ease off"
         # Coaching is about the session so far: once the press-in is past, it says so too.
         page.wait_for_function(
@@ -116,15 +124,7 @@ def test_coverage_shows_where_on_the_sole_the_work_went():
 
 
 def test_kilograms_sound_and_pace():
-    script = "trigger_point:60 force=400"  # over the band: the sound has something to say
-    with (
-        served("--layout", "single", "--script", script) as (_process, url),
-        browser_page() as page,
-    ):
-        page.goto(url)
-        page.wait_for_function(
-            "document.getElementById('force-panel').className === 'band-above'", timeout=15_000
-        )
+    with pressing_too_hard() as page:  # over the band: the sound has something to say
         newtons = float(page.inner_text("#force"))
         page.click("#units")
         assert page.inner_text("#unit") == "kg"
