@@ -129,6 +129,8 @@ def test_kilograms_sound_and_pace():
         newtons = float(page.inner_text("#force"))
         page.click("#units")
         assert page.inner_text("#unit") == "kg"
+        # The number changes with the next frame; kilograms show one decimal.
+        page.wait_for_function("document.getElementById('force').textContent.includes('.')")
         kilograms = float(page.inner_text("#force"))
         assert kilograms == pytest.approx(newtons / 9.80665, rel=0.15)
         page.reload()  # the choice is remembered
