@@ -16,11 +16,8 @@ def processor_for(
     zone: Zone | None = None,
 ) -> Processor:
     """A Processor set up for a recording's layout, rate and calibration."""
-    config = FeatureConfig(recording.rate_hz, recording.layout.is_plate)
-    overrides = {"target_band_n": target_band_n, "foot_mm": foot_mm}
-    config = FeatureConfig(
-        **{**config.__dict__, **{k: v for k, v in overrides.items() if v is not None}}
-    )
+    layout = recording.layout
+    config = FeatureConfig.with_defaults(recording.rate_hz, layout.is_plate, target_band_n, foot_mm)
     processor = Processor(recording.layout, recording.calibration, recording.rate_hz, config)
     processor.tracker.zone = zone
     return processor

@@ -11,7 +11,6 @@ import math
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 
 from pfsense import __version__
 from pfsense.errors import ConfigError, PfsenseError, SensorTimeout
@@ -143,11 +142,8 @@ def features_arg(args: argparse.Namespace, rate_hz: float, is_plate: bool):
     """FeatureConfig from --target and --foot-mm."""
     from pfsense.dsp.features import FeatureConfig
 
-    config = FeatureConfig(rate_hz, is_plate)
     band, foot_mm = target_band_arg(args.target), foot_mm_arg(args.foot_mm)
-    return replace(
-        config, target_band_n=band or config.target_band_n, foot_mm=foot_mm or config.foot_mm
-    )
+    return FeatureConfig.with_defaults(rate_hz, is_plate, band, foot_mm)
 
 
 def _sensor_options_parser() -> argparse.ArgumentParser:

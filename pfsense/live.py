@@ -8,8 +8,6 @@ import logging
 import threading
 import time
 
-import numpy as np
-
 from pfsense.analysis import report
 from pfsense.calibration import Calibration
 from pfsense.dsp.features import FeatureConfig
@@ -18,39 +16,12 @@ from pfsense.errors import SensorClosed, SensorError, SensorTimeout
 from pfsense.frames import frame_event
 from pfsense.hub import Hub
 from pfsense.sensors.base import Sensor
-from pfsense.sensors.batch import Batch, seq_gaps
-from pfsense.sensors.flags import SampleFlag
 
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 0.5  # a dead sensor shows as stalled within half a second
 STATUS_EVERY_S = 1.0
 METRICS_EVERY_S = 0.5  # the page's rhythm, score and coaching: a few times a second
-
-
-class SensorStats:
-    """Running counts of what came from the sensor: samples, losses and flags."""
-
-    def __init__(self) -> None:
-        self.samples = 0
-        self.lost_samples = 0
-        self.flagged = {flag.name: 0 for flag in SampleFlag}
-        self._last_seq: int | None = None
-
-    def add(self, batch: Batch) -> None:
-        self.samples += len(batch)
-        self.lost_samples += int(seq_gaps(batch.seq, self._last_seq).sum())
-        self._last_seq = int(batch.seq[-1])
-        any_channel = np.bitwise_or.reduce(batch.flags, axis=1)
-        for flag in SampleFlag:
-            self.flagged[flag.name] += int(np.count_nonzero(any_channel & flag))
-
-    def to_dict(self) -> dict:
-        return {
-            "samples": self.samples,
-            "lost_samples": self.lost_samples,
-            "flagged_samples": dict(self.flagged),
-        }
 
 
 class LiveService:
@@ -72,7 +43,6 @@ class LiveService:
         )
         self._last_metrics_mono = 0.0
         self._metrics: dict | None = None
-        self.stats = SensorStats()
         self.state = "starting"  # starting | streaming | stalled | ended | error | stopped
         self.message = ""
         self._stop = threading.Event()
@@ -91,10 +61,6 @@ class LiveService:
         self._set_state("stopped", "pfsense is shutting down")
         self.hub.close()
 
-    @property
-    def is_running(self) -> bool:
-        return self._thread.is_alive() and not self._stop.is_set()
-
     def status(self) -> dict:
         """A snapshot: what a client needs to (re)synchronise."""
         return {
@@ -102,7 +68,7 @@ class LiveService:
             "state": self.state,
             "message": self.message,
             "sensor": self.sensor.describe(),
-            "stats": self.stats.to_dict(),
+            "stats": self._stats(),
             "clients": self.hub.client_count,
             "latest": self._latest,
             "target_band_n": list(self.processor.tracker.config.target_band_n),
@@ -111,6 +77,15 @@ class LiveService:
                 "rezeros": self.processor.autozero.rezeros if self.processor.autozero else 0,
             },
             "metrics": self._metrics,
+        }
+
+    def _stats(self) -> dict:
+        """What came from the sensor, as the cleaner counted it (the one place that looks)."""
+        cleaning = self.processor.cleaner.stats
+        return {
+            "samples": cleaning.samples // len(self.sensor.channels),
+            "lost_samples": cleaning.lost_samples,
+            "rejected_readings": dict(cleaning.rejected),
         }
 
     def _run(self) -> None:
@@ -143,7 +118,6 @@ class LiveService:
                 self._publish_metrics(force=True)
                 self._set_state("ended", "the recording has ended")
             return False
-        self.stats.add(batch)
         self._set_state("streaming", "")
         self._publish(self.processor.process(batch))
         self._publish_metrics()
@@ -162,8 +136,10 @@ class LiveService:
         if not force and now - self._last_metrics_mono < METRICS_EVERY_S:
             return
         self._last_metrics_mono = now
-        samples = self.processor.cleaner.stats.samples // len(self.sensor.channels)
-        self._metrics = {"type": "metrics", **report(self.processor, samples, None)}
+        self._metrics = {
+            "type": "metrics",
+            **report(self.processor, self._stats()["samples"], None),
+        }
         self.hub.publish(self._metrics)
 
     def _set_state(self, state: str, message: str) -> None:

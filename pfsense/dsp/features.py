@@ -1,7 +1,7 @@
 """Session features, updated batch by batch in bounded memory: force, rhythm, stroke, holds and
 coverage. A whole recording fed at once gives the same numbers as the same rows fed live."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,6 +32,22 @@ class FeatureConfig:
     target_band_n: tuple[float, float] = doses.DEFAULT_TARGET_BAND_N
     foot_mm: float = foot.DEFAULT_FOOT_MM
     asked_zones: tuple[Zone, ...] = SOLE_ZONES
+
+    @classmethod
+    def with_defaults(
+        cls,
+        rate_hz: float,
+        is_plate: bool,
+        target_band_n: tuple[float, float] | None = None,
+        foot_mm: float | None = None,
+    ) -> "FeatureConfig":
+        """A config where None means the default (the DOMAIN.md band, a reference foot)."""
+        config = cls(rate_hz, is_plate)
+        return replace(
+            config,
+            target_band_n=target_band_n or config.target_band_n,
+            foot_mm=foot_mm or config.foot_mm,
+        )
 
 
 class FeatureTracker:

@@ -34,7 +34,6 @@ class Oscillation:
         self.periods_s = Histogram.log(*PERIOD_S_RANGE, 600)
         self.p2p = Histogram.linear(0.0, p2p_max, p2p_max / 400)
         self.recent_periods_s: deque[float] = deque(maxlen=RECENT_CYCLES)
-        self.last_period_s: float | None = None
         self.last_swing_s: float | None = None  # twice the time from a dip to the rise after it
         self.last_swing_p2p = 0.0  # lowest to highest value over that cycle
         self.energy = 0.0  # sum of squared deviations from the centre, for the dominant axis
@@ -132,7 +131,6 @@ class Oscillation:
         self.last_swing_p2p = self._high - self._low if self._last_up_s is not None else 0.0
         if self._last_up_s is not None:
             period_s = t_s - self._last_up_s
-            self.last_period_s = period_s
             self.periods_s.add_one(period_s)
             self.recent_periods_s.append(period_s)
             self.p2p.add_one(self._high - self._low)
