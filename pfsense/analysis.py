@@ -19,7 +19,7 @@ def processor_for(
     layout = recording.layout
     config = FeatureConfig.with_defaults(recording.rate_hz, layout.is_plate, target_band_n, foot_mm)
     processor = Processor(recording.layout, recording.calibration, recording.rate_hz, config)
-    processor.tracker.zone = zone
+    processor.zone = zone
     return processor
 
 
@@ -39,7 +39,7 @@ def analyze(
 def report(processor: Processor, samples: int, rejected_samples: int | None) -> dict:
     """Features, technique, score and coaching, with the cleaning counts."""
     summary = processor.tracker.summary()
-    technique = classify(summary)
+    judged = _judge(summary)
     holds = [
         {k: h[k] for k in ("start_s", "duration_s", "mean_force_n", "x_mm", "y_mm")}
         for h in summary["holds"]
@@ -64,6 +64,26 @@ def report(processor: Processor, samples: int, rejected_samples: int | None) -> 
         "stroke_length_mm": summary["stroke_length_mm"],
         "holds": holds,
         "coverage": summary["coverage"],
+        **judged,
+    }
+
+
+def recent_report(processor: Processor) -> dict | None:
+    """The live page's "now": technique, score and coaching over the recent window (see
+    pfsense.dsp.recent). Coverage builds up over a session, so its part is the session's."""
+    if processor.recent is None:
+        return None
+    summary = processor.recent.tracker.summary()
+    summary["coverage"] = processor.tracker.coverage.summary()
+    judged = _judge(summary)
+    keys = ("duration_s", "cadence_per_min", "rhythm_regularity", "time_in_band_fraction")
+    return {**{key: summary[key] for key in keys}, **judged}
+
+
+def _judge(summary: dict) -> dict:
+    """Technique, score and coaching for a feature summary."""
+    technique = classify(summary)
+    return {
         "technique": technique.value if technique else None,
         "score": score(summary, technique),
         "coaching": coaching(summary, technique),

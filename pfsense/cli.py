@@ -30,6 +30,7 @@ EXIT_USAGE = 2
 EXIT_INCOMPLETE = 1  # the sensor failed part-way; the file holds what came
 RECORD_TIMEOUT_S = 1.0
 MAX_TARGET_N = 2000.0
+RECORDINGS_DIR = "recordings"  # sessions started on the live page, in the data directory
 
 
 class _Parser(argparse.ArgumentParser):
@@ -262,7 +263,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     foot_mm_arg(args.foot_mm)
     sensor = open_sensor(args.sensor, sensor_options(args))
     features = features_arg(args, sensor.rate_hz, sensor.layout.is_plate)
-    live = LiveService(sensor, _calibration_for(sensor, home), features=features)
+    live = LiveService(
+        sensor,
+        _calibration_for(sensor, home),
+        features=features,
+        recordings_dir=home / RECORDINGS_DIR,
+        on_calibrated=_calibration_saver(sensor, home),
+    )
     app = create_app(live, {"PFSENSE_DATA_DIR": str(home)})
     try:
         server = create_server(
@@ -305,6 +312,17 @@ def _calibration_for(sensor, home):
         load_calibration(home, sensor_key(sensor.name, sensor.layout.name))
         or sensor.nominal_calibration
     )
+
+
+def _calibration_saver(sensor, home):
+    """Where a tare on the page is kept: with the stored calibrations, except for a replay,
+    whose calibration is the recording's own."""
+    from pfsense.calibration_store import save_calibration, sensor_key
+
+    if sensor.name.startswith("replay:"):
+        return None
+    key = sensor_key(sensor.name, sensor.layout.name)
+    return lambda calibration: save_calibration(home, key, calibration)
 
 
 def _listen_problem(host: str, port: int, error: Exception) -> str:

@@ -42,3 +42,8 @@ class RecordingError(PfsenseError, ValueError):
 
 class CalibrationError(PfsenseError, ValueError):
     """A tare or calibration step was refused; the message says why and what to do."""
+
+
+class LiveStateError(PfsenseError):
+    """A request that does not fit what the live service is doing now (a session already running,
+    none to stop, a sensor that is not streaming); the message says what to do instead."""

@@ -150,3 +150,49 @@ def test_kilograms_sound_and_pace():
             " setTimeout(() => { o.disconnect(); done(n); }, 3000); })"
         )
         assert 2 <= pulses <= 5  # 33 a minute is a change every 0.9 s
+
+
+def test_tare_zeroes_the_reading_and_a_session_is_saved(tmp_path):
+    # A steady 100 N dead weight: the page reads ~100 N until the tare makes it the new zero.
+    home = tmp_path / "home"
+    script = ("--script", "weight:600 force=100")
+    with (
+        served("--layout", "single", *script, env={"PFSENSE_HOME": str(home)}) as (_p, url),
+        browser_page() as page,
+    ):
+        page.goto(url)
+        page.wait_for_function(
+            "Math.abs(parseInt(document.getElementById('force').textContent) - 100) <= 2",
+            timeout=10_000,
+        )
+        page.click("#tare")
+        page.wait_for_function(
+            "document.getElementById('control-message').textContent === 'zeroed'", timeout=10_000
+        )
+        page.wait_for_timeout(300)
+        readings = []
+        for _ in range(5):
+            readings.append(int(page.inner_text("#force")))
+            page.wait_for_timeout(100)
+        assert all(abs(r) <= 1 for r in readings), readings
+        # Start, then stop: the page says what was saved; the file is in the data directory.
+        page.click("#session")
+        page.wait_for_function(
+            "document.getElementById('session').textContent.startsWith('stop session 0:0')",
+            timeout=5_000,
+        )
+        page.wait_for_timeout(2500)
+        page.click("#session")
+        page.wait_for_function(
+            "document.getElementById('last-session').textContent.includes('saved as')",
+            timeout=5_000,
+        )
+        assert page.inner_text("#session") == "start session"
+        saved = page.inner_text("#last-session").split("saved as ")[1].rstrip(")")
+        assert (home / "recordings" / saved).stat().st_size > 0
+        # A single cell is told which zone is being worked.
+        page.click("#zones li[data-zone=heel] button")
+        page.wait_for_function(
+            "document.querySelector('#zones li[data-zone=heel]').classList.contains('working')",
+            timeout=5_000,
+        )

@@ -11,6 +11,7 @@ import numpy as np
 from pfsense import plate
 from pfsense.adc import COUNTS_MAX
 from pfsense.calibration import Calibration
+from pfsense.dsp.clean import Cleaner
 from pfsense.errors import CalibrationError
 
 TARE_MIN_S = 1.0  # about a second of clean unloaded samples
@@ -38,6 +39,13 @@ def tare(
     for index, name in enumerate(channels):
         _check_tare_channel(counts[:, index], scale[index], name)
     return tuple(float(v) for v in np.nanmean(counts, axis=0))
+
+
+def tare_raw(batch, rate_hz: float, counts_per_n, channels: tuple[str, ...]) -> tuple[float, ...]:
+    """`tare` on raw sensor rows: cleaned first, as everything else is (pfsense.dsp.clean)."""
+    cleaner = Cleaner(len(channels), np.asarray(counts_per_n, dtype=float))
+    counts = np.concatenate([cleaner.clean(batch)[1], cleaner.finish()[1]])
+    return tare(counts, rate_hz, counts_per_n, channels)
 
 
 def _check_tare_channel(values: np.ndarray, counts_per_n: float, name: str) -> None:
@@ -166,6 +174,12 @@ class AutoZero:
         self._blocks_needed = max(1, round(REZERO_AFTER_S / block_s))
         self._run_counts: list[np.ndarray] = []
         self._run_force_n: list[float] = []
+
+    def reset(self, calibration: Calibration) -> None:
+        """Start again from a new zero (after a tare): the run so far was against the old one."""
+        self.calibration = calibration
+        self._run_counts.clear()
+        self._run_force_n.clear()
 
     def observe(self, blocks) -> int | None:
         """Feed block summaries; return the index of the block after which the zero moved (later

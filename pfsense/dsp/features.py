@@ -80,6 +80,11 @@ class FeatureTracker:
             self.note_times(float(t_s[0]), float(t_s[-1]))
         self.force.add(force_n)
 
+    def add_one_sample(self, t_s: float, force_n: float) -> None:
+        """One sample as plain floats (the live path): the same as `add_samples` of one."""
+        self.force.add_one(force_n)
+        self.note_times(t_s, t_s)
+
     def note_times(self, first_t_s: float, last_t_s: float) -> None:
         self._first_t_s = first_t_s if self._first_t_s is None else self._first_t_s
         self.duration_s = last_t_s - self._first_t_s

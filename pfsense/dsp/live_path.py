@@ -175,9 +175,8 @@ class LivePath:
                 y_mm = (length_mm / 2.0) * ((fl + fr) - (rl + rr)) / force
             else:
                 x_mm = y_mm = NAN
-        tracker = self.p.tracker
-        tracker.force.add_one(force)
-        tracker.note_times(t_s, t_s)
+        for tracker in self.p.trackers:
+            tracker.add_one_sample(t_s, force)
         self.out.append((t_s, acquired_at, seq, force, x_mm, y_mm))
         self.block.append((t_s, force, x_mm, y_mm, counts))
         if len(self.block) == self.p.blocker.size:
@@ -196,10 +195,10 @@ class LivePath:
         p = self.p
         if p.autozero is not None and p.autozero.observe_one(mean_force, force_max, counts):
             p.calibration = p.autozero.calibration  # later samples use the new zero
-        p.tracker.add_block(
-            p.block_s, rows[-1][0], mean_force, force_max,
-            _mean(x), x_min, x_max, _mean(y), y_min, y_max,
-        )  # fmt: skip
+        x_mean, y_mean = _mean(x), _mean(y)
+        columns = (rows[-1][0], mean_force, force_max, x_mean, x_min, x_max, y_mean, y_min, y_max)
+        for tracker in p.trackers:
+            tracker.add_block(p.block_s, *columns)
 
 
 def _reflected(usable: list[list[float]], channels: int) -> list[list[float]]:

@@ -18,8 +18,10 @@ from pfsense.dsp.calibrate import AutoZero
 from pfsense.dsp.clean import Cleaner
 from pfsense.dsp.features import FeatureConfig, FeatureTracker
 from pfsense.dsp.live_path import LivePath
+from pfsense.dsp.recent import RecentWindow
 from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
+from pfsense.techniques import Zone
 
 CHUNK_ROWS = 4096
 
@@ -47,9 +49,14 @@ class Processor:
         features: FeatureConfig | None = None,
         autozero: bool = True,
         live: bool = False,
+        recent_window_s: float | None = None,
     ) -> None:
         """`live=True` takes the sample-by-sample path (pfsense.dsp.live_path), quicker for the
-        one or two samples a live batch holds; the default vectorised path suits recordings."""
+        one or two samples a live batch holds; the default vectorised path suits recordings.
+        `recent_window_s` (live only) also keeps features over about that many of the latest
+        seconds: the live page's "now"."""
+        if recent_window_s and not live:
+            raise ValueError("a recent window is kept on the live path only")
         self.layout = layout
         channels = len(layout.channels)
         self.cleaner = Cleaner(channels, np.asarray(calibration.counts_per_n))
@@ -57,8 +64,27 @@ class Processor:
         self.block_s = self.blocker.size / rate_hz
         self.autozero = AutoZero(calibration, self.block_s) if autozero else None
         self.calibration = calibration
-        self.tracker = FeatureTracker(features or FeatureConfig(rate_hz, layout.is_plate))
+        config = features or FeatureConfig(rate_hz, layout.is_plate)
+        self.tracker = FeatureTracker(config)
+        self.recent = RecentWindow(config, recent_window_s) if recent_window_s else None
+        self.trackers = [self.tracker, *([self.recent] if self.recent else [])]
         self._live = LivePath(self) if live else None
+
+    @property
+    def zone(self) -> Zone | None:
+        """Single cell: the zone being worked, which coverage credits."""
+        return self.tracker.zone
+
+    @zone.setter
+    def zone(self, zone: Zone | None) -> None:
+        for tracker in self.trackers:
+            tracker.zone = zone
+
+    def set_calibration(self, calibration: Calibration) -> None:
+        """A new zero or scale from now on (a tare while streaming)."""
+        self.calibration = calibration
+        if self.autozero is not None:
+            self.autozero.reset(calibration)
 
     def process(self, batch: Batch) -> Processed:
         if self._live is not None:

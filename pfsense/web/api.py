@@ -3,6 +3,11 @@
 import json
 
 from flask import Blueprint, Response, current_app, jsonify
+from werkzeug.exceptions import BadRequest
+
+from pfsense.dsp.coverage import SOLE_ZONES
+from pfsense.techniques import Zone
+from pfsense.web.security import json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -13,6 +18,40 @@ RECONNECT_MS = 1000
 @bp.get("/status")
 def status():
     return jsonify(current_app.extensions["pfsense.live"].status())
+
+
+@bp.post("/tare")
+def tare():
+    """Zero the reading: nothing may press on the device for the next second."""
+    calibration = _live().tare()
+    return jsonify(
+        message="zeroed",
+        calibration={"offset_counts": calibration.offset_counts, "source": calibration.source},
+    )
+
+
+@bp.post("/session/start")
+def start_session():
+    return jsonify(session=_live().start_session())
+
+
+@bp.post("/session/stop")
+def stop_session():
+    return jsonify(session=_live().stop_session())
+
+
+@bp.post("/zone")
+def set_zone():
+    """Single cell: the zone being worked, `{"zone": "heel"}` (or null for none)."""
+    body = json_body(current_app.config["MAX_CONTENT_LENGTH"])
+    if "zone" not in body:
+        raise BadRequest('expected {"zone": "heel" | "arch" | "forefoot" | null}')
+    name = body["zone"]
+    names = [zone.value for zone in SOLE_ZONES]
+    if name is not None and name not in names:
+        raise BadRequest(f"zone must be one of {', '.join(names)} or null, got {name!r}")
+    _live().set_zone(Zone(name) if name else None)
+    return jsonify(zone=name)
 
 
 @bp.get("/stream")
@@ -37,6 +76,10 @@ def stream():
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return Response(events(), mimetype="text/event-stream", headers=headers)
+
+
+def _live():
+    return current_app.extensions["pfsense.live"]
 
 
 def _sse(event: dict) -> str:

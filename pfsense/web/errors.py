@@ -1,14 +1,36 @@
-"""Error pages: JSON under /api, HTML elsewhere."""
+"""Error responses: JSON under /api, HTML elsewhere. pfsense's own errors (a refused tare, a
+session already running, a stalled sensor) are the user's to act on: their message, no traceback."""
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from pfsense.errors import CalibrationError, ConfigError, LiveStateError, PfsenseError, SensorError
+
+# Refusals that depend on the device's state are conflicts; a sensor that does not answer is an
+# unavailable service; anything else of ours is a bad request.
+STATUS_FOR = (
+    (CalibrationError, 409),
+    (LiveStateError, 409),
+    (SensorError, 503),
+    (ConfigError, 500),
+)
+
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(PfsenseError, _pfsense_error)
 
 
 def _http_error(error: HTTPException):
+    return _respond(error.code or 500, error.name, error.description)
+
+
+def _pfsense_error(error: PfsenseError):
+    status = next((code for kind, code in STATUS_FOR if isinstance(error, kind)), 400)
+    return _respond(status, type(error).__name__, str(error))
+
+
+def _respond(status: int, name: str, message: str | None):
     if request.path.startswith("/api/"):
-        return jsonify(error=error.name, message=error.description, status=error.code), error.code
-    return render_template("error.html", error=error), error.code
+        return jsonify(error=name, message=message, status=status), status
+    return render_template("error.html", status=status, name=name, message=message), status

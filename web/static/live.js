@@ -161,12 +161,103 @@
     drawFoot(coverage.heat_map_s);
   }
 
+  // Technique, score, rhythm and coaching are for the last half-minute or so (the server's recent
+  // window), so they follow what the person is doing now; coverage builds up over the session.
   function showMetrics(m) {
     if (m.coverage) showCoverage(m.coverage);
-    document.getElementById("technique").textContent = (m.technique || "-").replace(/_/g, " ");
-    document.getElementById("score").textContent = m.score && m.score.total !== null ? Math.round(m.score.total) : "-";
-    document.getElementById("cadence").textContent = m.cadence_per_min ? Math.round(m.cadence_per_min) + "/min" : "-";
-    document.getElementById("coaching").textContent = (m.coaching || [])[0] || "";
+    const now = m.recent || m;
+    document.getElementById("technique").textContent = (now.technique || "-").replace(/_/g, " ");
+    document.getElementById("score").textContent = now.score && now.score.total !== null ? Math.round(now.score.total) : "-";
+    document.getElementById("cadence").textContent = now.cadence_per_min ? Math.round(now.cadence_per_min) + "/min" : "-";
+    document.getElementById("regularity").textContent =
+      now.rhythm_regularity !== null && now.rhythm_regularity !== undefined ? "steady " + Math.round(100 * now.rhythm_regularity) + " %" : "";
+    document.getElementById("coaching").textContent = (now.coaching || [])[0] || "";
+  }
+
+  // Glitches: readings the cleaner rejected, and samples lost on the way, per reading received.
+  function showStats(status) {
+    const stats = status.stats;
+    const readings = stats.samples * (status.sensor.channels || []).length;
+    if (!readings) return;
+    const rejected = Object.values(stats.rejected_readings).reduce((a, b) => a + b, 0);
+    const rate = (100 * (rejected + stats.lost_samples)) / readings;
+    document.getElementById("glitches").textContent = "glitches " + (rate < 0.1 && rate > 0 ? "<0.1" : rate.toFixed(1)) + " %";
+  }
+
+  // The page's controls post JSON with the page's CSRF token; the server's message is shown.
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  const messageEl = document.getElementById("control-message");
+  function say(text, problem) {
+    messageEl.textContent = text;
+    messageEl.className = problem ? "problem" : "";
+  }
+  async function post(path, body) {
+    try {
+      const response = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
+        body: JSON.stringify(body || {}),
+      });
+      const answer = await response.json();
+      if (!response.ok) say(answer.message, true);
+      return response.ok ? answer : null;
+    } catch (error) {
+      say("pfsense is not answering: " + error.message, true);
+      return null;
+    }
+  }
+
+  const tareButton = document.getElementById("tare");
+  tareButton.addEventListener("click", async () => {
+    tareButton.disabled = true;
+    say("taring: keep everything off the device for a second");
+    if (await post("/api/tare")) say("zeroed");
+    tareButton.disabled = false;
+  });
+
+  let session = null;
+  const sessionButton = document.getElementById("session");
+  function minutes(seconds) {
+    const s = Math.floor(seconds);
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+  function showSession(status) {
+    session = status.session;
+    sessionButton.textContent = session ? "stop session " + minutes(session.duration_s) : "start session";
+    sessionButton.classList.toggle("running", Boolean(session));
+    if (session && session.problem) say(session.problem, true);
+    const last = status.last_session;
+    const lastEl = document.getElementById("last-session");
+    lastEl.hidden = !last || Boolean(session);
+    if (last && last.report) {
+      const r = last.report;
+      lastEl.textContent = "last session " + minutes(last.duration_s) + ": " +
+        (r.technique || "-").replace(/_/g, " ") + ", score " + (r.score.total === null ? "-" : Math.round(r.score.total)) +
+        (last.recording ? " (saved as " + last.recording + ")" : "");
+    }
+  }
+  sessionButton.addEventListener("click", async () => {
+    sessionButton.disabled = true;
+    const running = Boolean(session);
+    const answer = await post(running ? "/api/session/stop" : "/api/session/start");
+    if (answer) say(running ? "session saved" : "session started: features from zero");
+    sessionButton.disabled = false;
+  });
+
+  // One cell cannot tell where on the sole it is: the person taps the zone they are working.
+  for (const button of document.querySelectorAll("#zones.pick button")) {
+    button.addEventListener("click", () => post("/api/zone", { zone: button.parentElement.dataset.zone }));
+  }
+  function showZone(zone) {
+    for (const li of document.querySelectorAll("#zones.pick li")) li.classList.toggle("working", li.dataset.zone === zone);
+  }
+
+  function showStatus(status) {
+    setState(status.state, status.message);
+    showStats(status);
+    showSession(status);
+    showZone(status.zone);
+    if (status.metrics) showMetrics(status.metrics);
   }
 
   function draw() {
@@ -182,7 +273,7 @@
     source.onmessage = (message) => {
       const event = JSON.parse(message.data);
       if (event.type === "frame") addFrame(event);
-      else if (event.type === "status") setState(event.state, event.message);
+      else if (event.type === "status") showStatus(event);
       else if (event.type === "metrics") showMetrics(event);
     };
     source.onerror = () => setState("disconnected", "reconnecting");

@@ -1,0 +1,68 @@
+"""Features over the last half-minute or so, for the live page's "now": the technique being done
+and how well, as it changes, rather than the whole session's average.
+
+Fed sample by sample on the live path (pfsense.dsp.live_path). Two FeatureTrackers run staggered,
+each started afresh every RECENT_WINDOW_S; the older one is read, so the window always covers
+between half and all of RECENT_WINDOW_S of the latest data. Memory stays bounded (two trackers)
+and nothing is recomputed.
+"""
+
+from pfsense import doses
+from pfsense.dsp.features import FeatureConfig, FeatureTracker
+from pfsense.techniques import Zone
+
+# DOMAIN.md: 30-120 s per area. The shortest dose is long enough to see a technique's rhythm
+# (15 cycles at the self-paced 33/min) and short enough that switching shows within ~15 s.
+RECENT_WINDOW_S = doses.AREA_DURATION_S[0]
+
+
+class RecentWindow:
+    """Feed it what a FeatureTracker is fed; `tracker` is the one covering the recent window."""
+
+    def __init__(self, config: FeatureConfig, window_s: float = RECENT_WINDOW_S) -> None:
+        self.config = config
+        self.window_s = window_s
+        self._zone: Zone | None = None
+        self._trackers = [self._fresh()]
+        self._started_t_s: list[float | None] = [None]
+
+    @property
+    def tracker(self) -> FeatureTracker:
+        """The older tracker: the longer stretch of recent data."""
+        return self._trackers[0]
+
+    @property
+    def zone(self) -> Zone | None:
+        return self._zone
+
+    @zone.setter
+    def zone(self, zone: Zone | None) -> None:
+        self._zone = zone
+        for tracker in self._trackers:
+            tracker.zone = zone
+
+    def add_one_sample(self, t_s: float, force_n: float) -> None:
+        self._rotate(t_s)
+        for tracker in self._trackers:
+            tracker.add_one_sample(t_s, force_n)
+
+    def add_block(self, block_s: float, *columns: float) -> None:
+        for tracker in self._trackers:
+            tracker.add_block(block_s, *columns)
+
+    def _rotate(self, t_s: float) -> None:
+        """Start the second tracker half a window in; retire the first when a window old."""
+        if self._started_t_s[0] is None:
+            self._started_t_s[0] = t_s
+        age_s = t_s - self._started_t_s[0]
+        if len(self._trackers) == 1 and age_s >= self.window_s / 2:
+            self._trackers.append(self._fresh())
+            self._started_t_s.append(t_s)
+        elif age_s >= self.window_s:
+            self._trackers = [self._trackers[1], self._fresh()]
+            self._started_t_s = [self._started_t_s[1], t_s]
+
+    def _fresh(self) -> FeatureTracker:
+        tracker = FeatureTracker(self.config)
+        tracker.zone = self._zone
+        return tracker
