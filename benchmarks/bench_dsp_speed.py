@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from pfsense.dsp.pipeline import Processor
+from pfsense.dsp.recent import RECENT_WINDOW_S
 from pfsense.recording import RecordingWriter, read_recording
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch
@@ -40,7 +41,11 @@ def live_us_per_frame(recording, batch_rows: int, live: bool, frames: int = 80 *
     parts = [batch.select(slice(i, i + batch_rows)) for i in range(0, frames, batch_rows)]
     timings = []
     for _ in range(5):
-        processor = Processor(recording.layout, recording.calibration, 80, live=live)
+        # As the live service runs it: with the recent window the page's "now" comes from.
+        window_s = RECENT_WINDOW_S if live else None
+        processor = Processor(
+            recording.layout, recording.calibration, 80, live=live, recent_window_s=window_s
+        )
         started = time.perf_counter()
         for part in parts:
             processor.process(part)

@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -35,7 +36,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def client(url: str, seconds: float, out: list) -> None:
-    latencies, seqs = [], []
+    latencies, seqs, arrivals = [], [], []
     with urllib.request.urlopen(url + "api/stream", timeout=10) as stream:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -46,11 +47,12 @@ def client(url: str, seconds: float, out: list) -> None:
             event = json.loads(line[6:])
             if event["type"] != "frame":
                 continue
+            arrivals.append(arrived)
             t_s = np.array(event["t_s"])
             acquired = event["acquired_at"] - (t_s[-1] - t_s)
             latencies.extend(arrived - acquired)
             seqs.extend(event["seq"])
-    out.append((np.array(latencies), np.array(seqs)))
+    out.append((np.array(latencies), np.array(seqs), np.diff(arrivals)))
 
 
 def measure(url: str, pid: int, clients: int, seconds: float) -> None:
@@ -70,6 +72,13 @@ def measure(url: str, pid: int, clients: int, seconds: float) -> None:
     report(f"{label}: latency p50", float(np.percentile(latencies_ms, 50)), "ms")
     report(f"{label}: latency p99", float(np.percentile(latencies_ms, 99)), "ms")
     report(f"{label}: samples received, gaps", len(latencies_ms), "samples", f"{gaps} gaps")
+    between_ms = np.concatenate([r[2] for r in results]) * 1000
+    report(
+        f"{label}: time between frames p99",
+        float(np.percentile(between_ms, 99)),
+        "ms",
+        f"max {between_ms.max():.1f} ms",
+    )
     report(f"{label}: server CPU", cpu_share * 100, "% of one core")
 
 
@@ -77,10 +86,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
+    home = tempfile.TemporaryDirectory(prefix="pfsense-bench-home-")
     server = subprocess.Popen(
         [sys.executable, "-m", "pfsense", "serve", "--layout", "plate4", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "PFSENSE_HOME": home.name},
     )
     try:
         url = re.search(r"http://[\d.]+:\d+/", server.stdout.readline()).group(0)
@@ -90,6 +101,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(10)
+        home.cleanup()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ BENCHMARKS = (
     "bench_sim.py",
     "bench_recording.py",
     "bench_stream.py",
+    "bench_browser.py",
     "bench_dsp_speed.py",
     "bench_dsp_accuracy.py",
 )

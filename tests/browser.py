@@ -39,10 +39,11 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def browser_page():
+def browser_page(executable: str | None = None):
+    """A page in a fresh headless Chromium profile; `executable` defaults to chromium_path()."""
     from playwright.sync_api import sync_playwright
 
-    executable = chromium_path()
+    executable = executable or chromium_path()
     with (
         tempfile.TemporaryDirectory(prefix="pfsense-chromium-") as profile,
         sync_playwright() as playwright,

@@ -235,3 +235,28 @@ def test_a_slow_client_is_told_what_it_lost_and_resynchronised():
     assert kinds[resync + 1] == "status"
     frames = [e for e in events[resync + 2 :] if e["type"] == "frame"]
     assert frames, "the newest frames follow the snapshot"
+
+
+def test_a_client_that_stops_reading_holds_up_neither_acquisition_nor_other_clients():
+    from pfsense.hub import Hub
+
+    live = LiveService(
+        open_sensor("sim", SensorOptions(layout="plate4")), hub=Hub(max_events_per_client=20)
+    )
+    live.start()
+    try:
+        client = create_app(live, {"TESTING": True}).test_client()
+        stuck = client.get("/api/stream", buffered=False)  # subscribed, never read
+        started_samples = live.status()["stats"]["samples"]
+        started = time.monotonic()
+        events = sse_events(client.get("/api/stream", buffered=False), 160)
+        elapsed_s = time.monotonic() - started
+        samples = live.status()["stats"]["samples"] - started_samples
+        stuck.close()
+    finally:
+        live.stop()
+    seq = np.concatenate([e["seq"] for e in events if e["type"] == "frame"])
+    assert len(seq) >= 140
+    assert np.all(np.diff(seq.astype(int)) % 65536 == 1), "the reading client missed nothing"
+    assert not any(e["type"] == "resync" for e in events)
+    assert samples >= 0.8 * 80 * elapsed_s, "acquisition kept real time"
