@@ -70,7 +70,7 @@ def _open_writer(
     sensor: Sensor, calibration: Calibration, recordings_dir: Path, started_at: dt.datetime
 ) -> RecordingWriter:
     try:
-        recordings_dir.mkdir(parents=True, exist_ok=True)
+        recordings_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(f"cannot create {recordings_dir}: {error.strerror}") from None
     stem = f"session-{started_at:%Y%m%d-%H%M%S}"

@@ -166,7 +166,8 @@
   function showMetrics(m) {
     if (m.coverage) showCoverage(m.coverage);
     const now = m.recent || m;
-    document.getElementById("technique").textContent = (now.technique || "-").replace(/_/g, " ");
+    // The first seconds of a window are too few to name a technique: the session's stands in.
+    document.getElementById("technique").textContent = (now.technique || m.technique || "-").replace(/_/g, " ");
     document.getElementById("score").textContent = now.score && now.score.total !== null ? Math.round(now.score.total) : "-";
     document.getElementById("cadence").textContent = now.cadence_per_min ? Math.round(now.cadence_per_min) + "/min" : "-";
     document.getElementById("regularity").textContent =
