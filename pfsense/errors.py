@@ -47,3 +47,15 @@ class CalibrationError(PfsenseError, ValueError):
 class LiveStateError(PfsenseError):
     """A request that does not fit what the live service is doing now (a session already running,
     none to stop, a sensor that is not streaming); the message says what to do instead."""
+
+
+class InvalidInput(PfsenseError, ValueError):
+    """A value a user entered is out of range or of the wrong kind; `field` names it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+class NotFound(PfsenseError, LookupError):
+    """A patient, session or other record that does not exist."""

@@ -1,0 +1,67 @@
+"""Adherence: sessions done against the plan (mild: 2-3 a week; chronic: daily; or the therapist's
+own, pfsense.doses.SESSIONS_PER_WEEK), week by week, and the current streak.
+
+Weeks run Monday to Sunday. A daily plan's streak counts days in a row with a session; any other
+plan's counts weeks in a row that met it. The week in progress never breaks a streak.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+DAILY = 7
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: dt.date
+    sessions: int
+    met: bool
+
+    def to_dict(self) -> dict:
+        return {"monday": self.monday.isoformat(), "sessions": self.sessions, "met": self.met}
+
+
+def weeks(days: list[dt.date], plan: tuple[int, int], today: dt.date, count: int = 8) -> list[Week]:
+    """The last `count` weeks up to today's, oldest first.
+
+    >>> d = dt.date(2026, 11, 26)  # a Thursday
+    >>> [w.sessions for w in weeks([d, d - dt.timedelta(days=7)], (2, 3), d, 3)]
+    [0, 1, 1]
+    """
+    this_monday = _monday(today)
+    mondays = [this_monday - dt.timedelta(weeks=back) for back in range(count - 1, -1, -1)]
+    counts = dict.fromkeys(mondays, 0)
+    for day in set(days):
+        monday = _monday(day)
+        if monday in counts:
+            counts[monday] += 1
+    return [Week(monday, counts[monday], counts[monday] >= plan[0]) for monday in mondays]
+
+
+def streak(days: list[dt.date], plan: tuple[int, int], today: dt.date) -> tuple[int, str]:
+    """The current streak and its unit ("days" for a daily plan, else "weeks").
+
+    >>> d = dt.date(2026, 11, 26)
+    >>> streak([d - dt.timedelta(days=n) for n in (1, 2, 3, 5)], (7, 7), d)
+    (3, 'days')
+    """
+    done = set(days)
+    if plan[0] >= DAILY:
+        day = today if today in done else today - dt.timedelta(days=1)
+        length = 0
+        while day in done:
+            length += 1
+            day -= dt.timedelta(days=1)
+        return length, "days"
+    history = weeks(list(done), plan, today, count=520)
+    current = history[-1]
+    length = 1 if current.met else 0
+    for week in reversed(history[:-1]):
+        if not week.met:
+            break
+        length += 1
+    return length, "weeks"
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())

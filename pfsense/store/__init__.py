@@ -1,0 +1,1 @@
+"""Patients, targets, routines, calibrations and sessions in SQLite (pfsense.store.db)."""

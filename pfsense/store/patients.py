@@ -1,0 +1,124 @@
+"""Patients: a name or pseudonym, foot length, affected foot, severity, notes, and the number of
+sessions a week their plan asks for."""
+
+import datetime as dt
+import sqlite3
+from dataclasses import asdict, dataclass
+
+from pfsense import doses
+from pfsense.errors import InvalidInput, NotFound
+from pfsense.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
+from pfsense.store import checks
+from pfsense.store.db import transaction
+
+SEVERITIES = ("mild", "chronic")
+FEET = ("left", "right", "both")
+MAX_NAME_CHARS = 80
+MAX_NOTES_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: int | None
+    name: str
+    foot_mm: float = DEFAULT_FOOT_MM
+    affected_foot: str = "both"
+    severity: str = "mild"
+    notes: str = ""
+    # None: the default for the severity (doses.SESSIONS_PER_WEEK, from DOMAIN.md).
+    sessions_per_week: tuple[int, int] | None = None
+
+    @property
+    def plan_per_week(self) -> tuple[int, int]:
+        return self.sessions_per_week or doses.SESSIONS_PER_WEEK[self.severity]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "plan_per_week": list(self.plan_per_week)}
+
+
+def checked_patient(fields: dict, patient_id: int | None = None) -> Patient:
+    """A Patient from user input; InvalidInput names the first bad field."""
+    per_week = fields.get("sessions_per_week")
+    if per_week in (None, "", []):
+        per_week = None
+    else:
+        if not isinstance(per_week, list | tuple) or len(per_week) != 2:
+            raise InvalidInput("sessions_per_week", "expected [low, high], e.g. [2, 3]")
+        low = int(checks.number("sessions_per_week", per_week[0], 1, 14))
+        high = int(checks.number("sessions_per_week", per_week[1], 1, 14))
+        if low > high:
+            raise InvalidInput("sessions_per_week", f"low {low} is above high {high}")
+        per_week = (low, high)
+    return Patient(
+        id=patient_id,
+        name=checks.text("name", fields.get("name"), MAX_NAME_CHARS),
+        foot_mm=checks.number(
+            "foot_mm", fields.get("foot_mm", DEFAULT_FOOT_MM), *FOOT_MM_RANGE, " mm"
+        ),
+        affected_foot=checks.choice("affected_foot", fields.get("affected_foot", "both"), FEET),
+        severity=checks.choice("severity", fields.get("severity", "mild"), SEVERITIES),
+        notes=checks.text("notes", fields.get("notes", ""), MAX_NOTES_CHARS, required=False),
+        sessions_per_week=per_week,
+    )
+
+
+def add_patient(connection: sqlite3.Connection, patient: Patient) -> Patient:
+    low, high = patient.sessions_per_week or (None, None)
+    with transaction(connection):
+        cursor = connection.execute(
+            "INSERT INTO patients (name, foot_mm, affected_foot, severity, notes, created_at,"
+            " sessions_per_week_low, sessions_per_week_high) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (patient.name, patient.foot_mm, patient.affected_foot, patient.severity,
+             patient.notes, _now(), low, high),
+        )  # fmt: skip
+    return get_patient(connection, cursor.lastrowid)
+
+
+def update_patient(connection: sqlite3.Connection, patient: Patient) -> Patient:
+    low, high = patient.sessions_per_week or (None, None)
+    with transaction(connection):
+        changed = connection.execute(
+            "UPDATE patients SET name = ?, foot_mm = ?, affected_foot = ?, severity = ?,"
+            " notes = ?, sessions_per_week_low = ?, sessions_per_week_high = ? WHERE id = ?",
+            (patient.name, patient.foot_mm, patient.affected_foot, patient.severity,
+             patient.notes, low, high, patient.id),
+        ).rowcount  # fmt: skip
+    if not changed:
+        raise NotFound(f"no patient {patient.id}")
+    return get_patient(connection, patient.id)
+
+
+def get_patient(connection: sqlite3.Connection, patient_id: int) -> Patient:
+    row = connection.execute("SELECT * FROM patients WHERE id = ?", (patient_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no patient {patient_id}")
+    return _patient(row)
+
+
+def list_patients(connection: sqlite3.Connection) -> list[Patient]:
+    rows = connection.execute("SELECT * FROM patients ORDER BY name COLLATE NOCASE, id")
+    return [_patient(row) for row in rows]
+
+
+def delete_patient(connection: sqlite3.Connection, patient_id: int) -> None:
+    """The patient and everything recorded about them (targets, routine, sessions)."""
+    with transaction(connection):
+        if not connection.execute("DELETE FROM patients WHERE id = ?", (patient_id,)).rowcount:
+            raise NotFound(f"no patient {patient_id}")
+
+
+def _patient(row: sqlite3.Row) -> Patient:
+    low, high = row["sessions_per_week_low"], row["sessions_per_week_high"]
+    return Patient(
+        id=row["id"],
+        name=row["name"],
+        foot_mm=row["foot_mm"],
+        affected_foot=row["affected_foot"],
+        severity=row["severity"],
+        notes=row["notes"],
+        sessions_per_week=(low, high) if low is not None else None,
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
