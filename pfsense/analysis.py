@@ -6,7 +6,7 @@ from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.technique import classify, coaching, score
 from pfsense.recording import Recording
-from pfsense.techniques import Zone
+from pfsense.techniques import Technique, Zone
 
 
 def processor_for(
@@ -36,10 +36,18 @@ def analyze(
     return report(processor, len(recording.batch), rejected_rows)
 
 
-def report(processor: Processor, samples: int, rejected_samples: int | None) -> dict:
-    """Features, technique, score and coaching, with the cleaning counts."""
+def report(
+    processor: Processor,
+    samples: int,
+    rejected_samples: int | None,
+    planned: Technique | None = None,
+    cadence_per_min: tuple[float, float] | None = None,
+) -> dict:
+    """Features, technique, score and coaching, with the cleaning counts. With `planned` (a
+    routine's segment), the score and coaching are for that technique, against the patient's
+    `cadence_per_min` if given; the technique the data looks like is `detected_technique`."""
     summary = processor.tracker.summary()
-    judged = _judge(summary)
+    judged = _judge(summary, planned, cadence_per_min)
     holds = [
         {k: h[k] for k in ("start_s", "duration_s", "mean_force_n", "x_mm", "y_mm")}
         for h in summary["holds"]
@@ -80,14 +88,22 @@ def recent_report(processor: Processor) -> dict | None:
     return {**{key: summary[key] for key in keys}, **judged}
 
 
-def _judge(summary: dict) -> dict:
+def _judge(
+    summary: dict,
+    planned: Technique | None = None,
+    cadence_per_min: tuple[float, float] | None = None,
+) -> dict:
     """Technique, score and coaching for a feature summary."""
-    technique = classify(summary)
-    return {
+    detected = classify(summary)
+    technique = planned or detected
+    judged = {
         "technique": technique.value if technique else None,
-        "score": score(summary, technique),
-        "coaching": coaching(summary, technique),
+        "score": score(summary, technique, cadence_per_min),
+        "coaching": coaching(summary, technique, cadence_per_min),
     }
+    if planned is not None:
+        judged["detected_technique"] = detected.value if detected else None
+    return judged
 
 
 def format_report(result: dict, source: str) -> str:
@@ -128,3 +144,21 @@ def format_report(result: dict, source: str) -> str:
         "  coaching       " + "; ".join(result["coaching"]),
     ]
     return "\n".join(lines)
+
+
+def routine_summary(segments: list[dict]) -> dict:
+    """A guided session from its segments' reports: each scored against its own target, the
+    total weighted by the time each segment was worked."""
+    worked = [(s["duration_s"] or 0.0, s) for s in segments]
+    scored = [(w, s["score"]["total"]) for w, s in worked if s["score"]["total"] is not None]
+    weight = sum(w for w, _ in scored)
+    loaded_s = sum(s["loaded_s"] or 0.0 for _, s in worked)
+    in_band_s = sum((s["loaded_s"] or 0.0) * (s["time_in_band_fraction"] or 0.0) for _, s in worked)
+    return {
+        "duration_s": round(sum(w for w, _ in worked), 2),
+        "loaded_s": round(loaded_s, 2),
+        "time_in_band_fraction": round(in_band_s / loaded_s, 4) if loaded_s else None,
+        "technique": None,
+        "score": {"total": round(sum(w * v for w, v in scored) / weight, 1) if weight else None},
+        "segments": segments,
+    }

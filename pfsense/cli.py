@@ -11,6 +11,7 @@ import math
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import closing
 
 from pfsense import __version__
 from pfsense.errors import ConfigError, PfsenseError, SensorTimeout
@@ -30,7 +31,6 @@ EXIT_USAGE = 2
 EXIT_INCOMPLETE = 1  # the sensor failed part-way; the file holds what came
 RECORD_TIMEOUT_S = 1.0
 MAX_TARGET_N = 2000.0
-RECORDINGS_DIR = "recordings"  # sessions started on the live page, in the data directory
 
 
 class _Parser(argparse.ArgumentParser):
@@ -267,7 +267,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sensor,
         _calibration_for(sensor, home),
         features=features,
-        recordings_dir=home / RECORDINGS_DIR,
+        data_dir=home,
         on_calibrated=_calibration_saver(sensor, home),
     )
     app = create_app(live, {"PFSENSE_DATA_DIR": str(home)})
@@ -318,11 +318,19 @@ def _calibration_saver(sensor, home):
     """Where a tare on the page is kept: with the stored calibrations, except for a replay,
     whose calibration is the recording's own."""
     from pfsense.calibration_store import save_calibration, sensor_key
+    from pfsense.store.calibrations import add_calibration
+    from pfsense.store.db import connect
 
     if sensor.name.startswith("replay:"):
         return None
     key = sensor_key(sensor.name, sensor.layout.name)
-    return lambda calibration: save_calibration(home, key, calibration)
+
+    def save(calibration) -> None:
+        save_calibration(home, key, calibration)
+        with closing(connect(home)) as connection:
+            add_calibration(connection, key, calibration)
+
+    return save
 
 
 def _listen_problem(host: str, port: int, error: Exception) -> str:

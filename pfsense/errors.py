@@ -59,3 +59,7 @@ class InvalidInput(PfsenseError, ValueError):
 
 class NotFound(PfsenseError, LookupError):
     """A patient, session or other record that does not exist."""
+
+
+class DemonstrationError(PfsenseError, ValueError):
+    """A demonstration that cannot give a target (too short, too little pressure); says why."""

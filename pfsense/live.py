@@ -8,6 +8,7 @@ one owner and needs no locks.
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -16,18 +17,22 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from pathlib import Path
 
-from pfsense.analysis import recent_report, report
+from pfsense.analysis import recent_report, report, routine_summary
 from pfsense.calibration import Calibration
 from pfsense.dsp.calibrate import TARE_MIN_S, tare_raw
+from pfsense.dsp.coverage import SOLE_ZONES
+from pfsense.dsp.demonstration import DEFAULT_TOLERANCE, propose_target
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.recent import RECENT_WINDOW_S
-from pfsense.errors import LiveStateError, SensorClosed, SensorError, SensorTimeout
+from pfsense.errors import ConfigError, LiveStateError, SensorClosed, SensorError, SensorTimeout
 from pfsense.frames import frame_event
 from pfsense.hub import Hub
-from pfsense.live_session import LiveSession
+from pfsense.live_session import LiveSession, SessionPlan
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
+from pfsense.store.db import connect
+from pfsense.store.sessions import mark_interrupted
 from pfsense.techniques import Zone
 
 log = logging.getLogger(__name__)
@@ -36,14 +41,16 @@ READ_TIMEOUT_S = 0.5  # a dead sensor shows as stalled within half a second
 STATUS_EVERY_S = 1.0
 METRICS_EVERY_S = 0.5  # the page's rhythm, score and coaching: a few times a second
 COMMAND_TIMEOUT_S = 3.0  # a request waits this long for the acquisition thread to take it
-TARE_TIMEOUT_S = TARE_MIN_S + 2.0  # a second of samples, and some slack for a slow start
+COLLECT_SLACK_S = 2.0  # a tare or demonstration waits this much longer than it needs
+RECORDINGS_DIR = "recordings"  # sessions' raw samples, in the data directory
 
 
 class LiveService:
     """Owns the sensor while serving: start() launches acquisition, stop() ends it and closes it.
 
-    `recordings_dir` is where sessions' recordings go (None: sessions are not recorded);
-    `on_calibrated` is called with each new calibration a tare makes (to store it)."""
+    `data_dir` is where sessions go: their rows in the database and their recordings in
+    `recordings/` (None: sessions are not kept); `on_calibrated` is called with each new
+    calibration a tare makes (to store it)."""
 
     def __init__(
         self,
@@ -51,22 +58,24 @@ class LiveService:
         calibration: Calibration | None = None,
         hub: Hub | None = None,
         features: FeatureConfig | None = None,
-        recordings_dir: Path | None = None,
+        data_dir: Path | None = None,
         on_calibrated: Callable[[Calibration], None] | None = None,
     ) -> None:
         self.sensor = sensor
         self.hub = hub or Hub()
         self.features = features or FeatureConfig(sensor.rate_hz, sensor.layout.is_plate)
-        self.recordings_dir = recordings_dir
+        self.data_dir = data_dir
+        self._db: sqlite3.Connection | None = None  # the acquisition thread's own
         self.on_calibrated = on_calibrated
         self._zone: Zone | None = None
+        self._session_features: FeatureConfig | None = None
         self.processor = self._new_processor(calibration or sensor.nominal_calibration)
         self.session: LiveSession | None = None
         self.last_session: dict | None = None
         self.state = "starting"  # starting | streaming | stalled | ended | error | stopped
         self.message = ""
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._tare: _TareCollector | None = None
+        self._collector: _Collector | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pfsense-acquisition", daemon=True)
         self._last_status_mono = 0.0
@@ -89,11 +98,44 @@ class LiveService:
 
     def tare(self) -> Calibration:
         """Zero every cell from the next second of samples; refused with weight on or movement."""
-        return self._call(self._begin_tare, COMMAND_TIMEOUT_S + TARE_TIMEOUT_S)
+        return self._call(self._begin_tare, COMMAND_TIMEOUT_S + TARE_MIN_S + COLLECT_SLACK_S)
 
-    def start_session(self) -> dict:
-        """Start recording a session; its features start from zero."""
-        return self._call(self._start_session)
+    def demonstrate(self, seconds: float, tolerance: float = DEFAULT_TOLERANCE) -> dict:
+        """Watch a therapist press for `seconds`; the target band, cadence and stroke proposed."""
+
+        def begin(future: Future) -> None:
+            self._refuse_during_session("recording a demonstration")
+            rate_hz = self.sensor.rate_hz
+            calibration = self.processor.calibration
+
+            def propose(batch: Batch) -> dict:
+                return propose_target(batch, self.sensor.layout, calibration, rate_hz, tolerance)
+
+            self._collect(future, "a demonstration", seconds, propose)
+
+        return self._call(begin, COMMAND_TIMEOUT_S + seconds + COLLECT_SLACK_S)
+
+    def capture(self, seconds: float) -> Batch:
+        """The next `seconds` of raw samples (a calibration step)."""
+
+        def begin(future: Future) -> None:
+            self._refuse_during_session("calibrating")
+            self._collect(future, "a calibration step", seconds, lambda batch: batch)
+
+        return self._call(begin, COMMAND_TIMEOUT_S + seconds + COLLECT_SLACK_S)
+
+    def apply_calibration(self, calibration: Calibration) -> None:
+        """Use a new calibration from now on (and store it, through `on_calibrated`)."""
+
+        def apply(future: Future) -> None:
+            self._refuse_during_session("calibrating")
+            future.set_result(self._use_calibration(calibration))
+
+        self._call(apply)
+
+    def start_session(self, plan: SessionPlan | None = None) -> dict:
+        """Start a session (a free one, or a patient's routine); features start from zero."""
+        return self._call(lambda future: self._start_session(future, plan or SessionPlan()))
 
     def stop_session(self) -> dict:
         """End the session; its summary (also in status as `last_session`)."""
@@ -115,7 +157,7 @@ class LiveService:
             "stats": self._stats(),
             "clients": self.hub.client_count,
             "latest": self._latest,
-            "target_band_n": list(self.features.target_band_n),
+            "target_band_n": list(self.processor.tracker.config.target_band_n),
             "calibration": {
                 "source": self.processor.calibration.source,
                 "rezeros": self.processor.autozero.rezeros if self.processor.autozero else 0,
@@ -156,9 +198,9 @@ class LiveService:
     def _fail_commands(self) -> None:
         """The thread is ending: nobody will run what is queued."""
         ended = LiveStateError(f"the sensor has stopped ({self.state}); restart pfsense")
-        if self._tare is not None:
-            self._tare.future.set_exception(ended)
-            self._tare = None
+        if self._collector is not None:
+            self._collector.future.set_exception(ended)
+            self._collector = None
         while True:
             try:
                 _command, future = self._commands.get_nowait()
@@ -167,32 +209,40 @@ class LiveService:
             future.set_exception(ended)
 
     def _begin_tare(self, future: Future) -> None:
-        if self.session is not None:
-            raise LiveStateError(
-                "stop the session before taring: a session's recording keeps one zero throughout"
-            )
-        if self._tare is not None:
-            raise LiveStateError("a tare is already under way")
-        self._tare = _TareCollector(future, round(TARE_MIN_S * self.sensor.rate_hz))
+        self._refuse_during_session("taring (a session's recording keeps one zero throughout)")
+        self._collect(future, "tare", TARE_MIN_S, self._apply_tare)
 
-    def _feed_tare(self, batch: Batch | None) -> None:
-        collector = self._tare
+    def _refuse_during_session(self, doing: str) -> None:
+        if self.session is not None:
+            raise LiveStateError(f"stop the session before {doing}")
+
+    def _collect(self, future: Future, what: str, seconds: float, finish) -> None:
+        """Gather the next `seconds` of raw samples, then answer `finish(batch)`."""
+        if self._collector is not None:
+            raise LiveStateError(f"{self._collector.what} is already under way; wait for it")
+        needed = round(seconds * self.sensor.rate_hz)
+        self._collector = _Collector(future, what, needed, seconds + COLLECT_SLACK_S, finish)
+
+    def _feed_collector(self, batch: Batch | None) -> None:
+        collector = self._collector
         if collector is None:
             return
         if batch is not None:
             collector.add(batch)
         if collector.expired():
-            self._tare = None
+            self._collector = None
+            seconds = collector.needed / self.sensor.rate_hz
             collector.future.set_exception(
                 SensorTimeout(
-                    f"tare needs {TARE_MIN_S:g} s of samples and got {collector.samples} in "
-                    f"{TARE_TIMEOUT_S:g} s: the sensor is {self.state}; check it, then tare again"
+                    f"{collector.what} needs {seconds:g} s of samples and got {collector.samples} "
+                    f"in {collector.timeout_s:g} s: the sensor is {self.state}; check it, then "
+                    "try again"
                 )
             )
         elif collector.full():
-            self._tare = None
+            self._collector = None
             try:
-                collector.future.set_result(self._apply_tare(collector.batch()))
+                collector.future.set_result(collector.finish(collector.batch()))
             except Exception as error:  # refused (weight on, movement): the page says why
                 collector.future.set_exception(error)
 
@@ -200,38 +250,103 @@ class LiveService:
         old = self.processor.calibration
         offsets = tare_raw(batch, self.sensor.rate_hz, old.counts_per_n, self.sensor.channels)
         source = old.source if old.source.endswith("tared") else f"{old.source}, tared"
-        calibration = replace(old, offset_counts=offsets, source=source)
+        return self._use_calibration(replace(old, offset_counts=offsets, source=source))
+
+    def _use_calibration(self, calibration: Calibration) -> Calibration:
         self.processor.set_calibration(calibration)
         if self.on_calibrated is not None:
             self.on_calibrated(calibration)
         self._publish_status()
         return calibration
 
-    def _start_session(self, future: Future) -> None:
+    def _start_session(self, future: Future, plan: SessionPlan) -> None:
         if self.session is not None:
             raise LiveStateError(
                 f"a session is already running (since {self.session.describe()['started_at']}); "
                 "stop it first"
             )
-        self.session = LiveSession(self.sensor, self.processor.calibration, self.recordings_dir)
+        if self._collector is not None:
+            raise LiveStateError(f"{self._collector.what} is under way; wait for it")
+        recordings = self.data_dir / RECORDINGS_DIR if self.data_dir else None
+        calibration = self.processor.calibration
+        self.session = LiveSession(self.sensor, calibration, recordings, plan, self._db)
         self._publish(self.processor.finish())
-        self._restart_processing()
+        self._restart_processing(self._segment_features(0) if plan.segments else None)
         self._publish_status()
         future.set_result(self.session.describe())
 
     def _stop_session(self, future: Future) -> None:
         if self.session is None:
             raise LiveStateError("no session is running; start one first")
+        future.set_result(self._end_session("stopped"))
+
+    def _end_session(self, ended_by: str) -> dict:
+        """Close the running session with its report; `ended_by` says how it ended."""
+        session = self.session
         self._publish(self.processor.finish())
-        result = report(self.processor, self._stats()["samples"], None)
-        self.last_session = {**self.session.close(), "report": result}
+        step = session.step
+        if session.clock is None:
+            result, status = report(self.processor, self._stats()["samples"], None), "complete"
+        else:
+            if step is not None and step.phase == "work":  # the segment cut short counts too
+                session.end_segment(step.index, self._segment_report(step.index))
+            result = routine_summary(session.segment_reports)
+            status = "complete" if step is not None and step.phase == "done" else "interrupted"
+        self.last_session = session.close(result, status, ended_by)
         self.session = None
         self._restart_processing()
         self._publish_status()
-        future.set_result(self.last_session)
+        return self.last_session
 
-    def _restart_processing(self) -> None:
-        """Features from zero, keeping the zero the old processing had reached."""
+    def _follow_routine(self) -> None:
+        """At each change of segment or phase: score the segment that ended, set up the next."""
+        change = self.session.advance()
+        if change is None:
+            return
+        old, new = change
+        if old.phase == "work":
+            self.session.end_segment(old.index, self._segment_report(old.index))
+        if new.phase == "done":
+            self._end_session("routine finished")
+            return
+        if new.phase == "work":
+            self._publish(self.processor.finish())
+            self._restart_processing(self._segment_features(new.index))
+        self._publish_status()
+
+    def _segment_features(self, index: int) -> FeatureConfig:
+        """A segment is measured against the patient's target for its technique, in its zone."""
+        plan = self.session.plan
+        segment = plan.segments[index]
+        config = FeatureConfig.with_defaults(
+            self.sensor.rate_hz,
+            self.sensor.layout.is_plate,
+            plan.target(segment.technique).band_n,
+            plan.foot_mm,
+        )
+        if segment.zone in SOLE_ZONES:
+            config = replace(config, asked_zones=(segment.zone,))
+        if not self.sensor.layout.is_plate:
+            self._zone = segment.zone if segment.zone in SOLE_ZONES else None
+        return config
+
+    def _segment_report(self, index: int) -> dict:
+        plan = self.session.plan
+        segment = plan.segments[index]
+        target = plan.target(segment.technique)
+        result = report(
+            self.processor,
+            self._stats()["samples"],
+            None,
+            planned=segment.technique,
+            cadence_per_min=target.cadence_per_min,
+        )
+        return {**result, "zone": segment.zone.value, "planned_s": segment.duration_s}
+
+    def _restart_processing(self, features: FeatureConfig | None = None) -> None:
+        """Features from zero, keeping the zero the old processing had reached; `features` for
+        a routine's segment, else the service's own."""
+        self._session_features = features
         self.processor = self._new_processor(self.processor.calibration)
         self._metrics = None
 
@@ -245,7 +360,7 @@ class LiveService:
             self.sensor.layout,
             calibration,
             self.sensor.rate_hz,
-            self.features,
+            self._session_features or self.features,
             live=True,
             recent_window_s=RECENT_WINDOW_S,
         )
@@ -265,6 +380,7 @@ class LiveService:
 
     def _run(self) -> None:
         try:
+            self._open_store()
             self.sensor.start()
             while not self._stop.is_set():
                 self._run_commands()
@@ -277,22 +393,37 @@ class LiveService:
             self._set_state("error", f"acquisition stopped: {error}")
         finally:
             if self.session is not None:
-                self.last_session = self.session.close()
-                self.session = None
+                self._end_session("pfsense stopped")
             self._fail_commands()
+            if self._db is not None:
+                self._db.close()
+
+    def _open_store(self) -> None:
+        """This thread's database connection; sessions a dead process left running are marked
+        interrupted first (they can only be from before this start)."""
+        if self.data_dir is None:
+            return
+        try:
+            self._db = connect(self.data_dir)
+            if count := mark_interrupted(self._db):
+                log.warning("%d session(s) were cut short by a crash: marked interrupted", count)
+        except (ConfigError, sqlite3.Error) as error:
+            self._db = None
+            log.error("sessions will not be saved: %s", error)
+            self.message = f"sessions will not be saved: {error}"
 
     def _step(self) -> bool:
         try:
             batch = self.sensor.read(READ_TIMEOUT_S)
         except SensorTimeout as error:
             self._set_state("stalled", str(error))
-            self._feed_tare(None)
+            self._feed_collector(None)
             return True
         except SensorClosed:
             return False
         except SensorError as error:
             self._set_state("error", str(error))
-            self._feed_tare(None)
+            self._feed_collector(None)
             self._stop.wait(READ_TIMEOUT_S)
             return True
         if batch is None:
@@ -304,9 +435,13 @@ class LiveService:
         if self.session is not None:
             self.session.write(batch)
         self._set_state("streaming", "")
-        self._feed_tare(batch)
+        self._feed_collector(batch)
         self._publish(self.processor.process(batch))
         self._publish_metrics()
+        if self.session is not None:
+            self._follow_routine()
+        if self.session is not None:
+            self.session.save_progress(self._metrics)
         return True
 
     def _publish(self, rows) -> None:
@@ -340,15 +475,18 @@ class LiveService:
         self.hub.publish(self.status())
 
 
-class _TareCollector:
-    """Raw batches for a tare, until there are enough or time runs out."""
+class _Collector:
+    """Raw batches for a tare or a demonstration, until there are enough or time runs out."""
 
-    def __init__(self, future: Future, needed: int) -> None:
+    def __init__(self, future: Future, what: str, needed: int, timeout_s: float, finish) -> None:
         self.future = future
+        self.what = what
         self.needed = needed
+        self.timeout_s = timeout_s
+        self.finish = finish
         self.samples = 0
         self._batches: list[Batch] = []
-        self._deadline_mono = time.monotonic() + TARE_TIMEOUT_S
+        self._deadline_mono = time.monotonic() + timeout_s
 
     def add(self, batch: Batch) -> None:
         self._batches.append(batch)
@@ -361,4 +499,4 @@ class _TareCollector:
         return not self.full() and time.monotonic() > self._deadline_mono
 
     def batch(self) -> Batch:
-        return Batch.concat(self._batches)
+        return Batch.concat(self._batches).select(slice(0, self.needed))

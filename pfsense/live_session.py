@@ -1,34 +1,78 @@
-"""A session on the live page: from Start to Stop, its raw samples go to a recording in the data
-directory (flushed batch by batch, so a crash loses at most the last batch) and its features start
-from zero. Stop gives the session's report.
+"""A session on the live page: from Start to Stop (or the routine's end), its raw samples go to a
+recording in the data directory (flushed batch by batch) and its row in the database is written as
+it happens: at the start, every second (progress), at the end of each routine segment, and at the
+end. A `kill -9` therefore loses at most the last second, and the session reads as interrupted.
+
+The live loop (pfsense.live) owns the processing; this object owns what is written.
 """
 
 import datetime as dt
 import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pfsense.calibration import Calibration
 from pfsense.errors import ConfigError
 from pfsense.recording import RecordingWriter
+from pfsense.routine_clock import RoutineClock, Step
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
+from pfsense.store import sessions
+from pfsense.store.routines import Segment
+from pfsense.store.targets import Target, default_target
+from pfsense.techniques import Technique
 
 log = logging.getLogger(__name__)
 
+PROGRESS_EVERY_S = 1.0  # what a crash can lose of a session's row
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """Who, and what to do: no segments is a free session."""
+
+    patient_id: int | None = None
+    patient_name: str | None = None
+    foot_mm: float | None = None
+    segments: tuple[Segment, ...] = ()
+    targets: dict[Technique, Target] = field(default_factory=dict)
+
+    def target(self, technique: Technique) -> Target:
+        return self.targets.get(technique) or default_target(technique)
+
 
 class LiveSession:
-    """One running session; `recordings_dir=None` keeps no recording (tests, replays)."""
+    """One running session. `recordings_dir=None` keeps no recording; `connection=None` no row."""
 
     def __init__(
-        self, sensor: Sensor, calibration: Calibration, recordings_dir: Path | None
+        self,
+        sensor: Sensor,
+        calibration: Calibration,
+        recordings_dir: Path | None,
+        plan: SessionPlan,
+        connection: sqlite3.Connection | None,
     ) -> None:
         self.started_at = dt.datetime.now(dt.UTC)
+        self.plan = plan
+        self.clock = RoutineClock(plan.segments) if plan.segments else None
+        self.step: Step | None = self.clock.at(0.0) if self.clock else None
+        self.segment_reports: list[dict] = []
         self.first_t_s: float | None = None
         self.last_t_s: float | None = None
         self.problem = ""
         self.writer: RecordingWriter | None = None
         if recordings_dir is not None:
             self.writer = _open_writer(sensor, calibration, recordings_dir, self.started_at)
+        self._connection = connection
+        self._last_progress_mono = 0.0
+        self.session_id = self._db(
+            sessions.start_session,
+            plan.patient_id,
+            [segment.to_dict() for segment in plan.segments] or None,
+            self.writer.path.name if self.writer else None,
+        )
 
     def write(self, batch: Batch) -> None:
         if len(batch):
@@ -39,8 +83,7 @@ class LiveSession:
         try:
             self.writer.write(batch)
         except OSError as error:  # a full card must not stop the live page: say so, keep going
-            self.problem = f"the recording stopped: {error.strerror or error}"
-            log.error("%s: %s", self.writer.path, self.problem)
+            self._trouble(f"the recording stopped: {error.strerror or error}")
             self.writer.close()
             self.writer = None
 
@@ -50,20 +93,82 @@ class LiveSession:
             return 0.0
         return self.last_t_s - self.first_t_s
 
+    def advance(self) -> tuple[Step, Step] | None:
+        """The routine's step now; (old, new) when the segment or phase has just changed."""
+        if self.clock is None or self.step is None:
+            return None
+        old, new = self.step, self.clock.at(self.duration_s)
+        self.step = new
+        if (old.index, old.phase) == (new.index, new.phase):
+            return None
+        return old, new
+
+    def end_segment(self, index: int, report: dict) -> None:
+        self.segment_reports.append(report)
+        segment = self.plan.segments[index].to_dict()
+        self._db(sessions.save_segment, index, segment, report)
+
+    def save_progress(self, metrics: dict | None) -> None:
+        """At most once a second: how far the session got, for after a crash."""
+        now = time.monotonic()
+        if now - self._last_progress_mono < PROGRESS_EVERY_S:
+            return
+        self._last_progress_mono = now
+        progress = {
+            "duration_s": round(self.duration_s, 1),
+            "samples_recorded": self.writer.samples if self.writer else None,
+            "segments_done": len(self.segment_reports),
+            "metrics": _brief(metrics),
+        }
+        self._db(sessions.save_progress, progress)
+
     def describe(self) -> dict:
         return {
+            "id": self.session_id,
+            "patient_id": self.plan.patient_id,
+            "patient_name": self.plan.patient_name,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "duration_s": round(self.duration_s, 1),
             "recording": self.writer.path.name if self.writer else None,
+            "routine": self.step.to_dict(self.plan.segments) if self.step else None,
             "problem": self.problem,
         }
 
-    def close(self) -> dict:
+    def close(self, report: dict | None, status: str, ended_by: str) -> dict:
         """End the session; what status and the page show about it afterwards."""
         described = self.describe()
         if self.writer is not None:
             self.writer.close()
-        return {**described, "ended_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        final = {**(report or {}), "ended_by": ended_by}
+        self._db(sessions.finish_session, final, status)
+        ended_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return {**described, "status": status, "ended_at": ended_at, "report": final}
+
+    def _db(self, write, *args):
+        """A write to the session's row; a database problem is reported, never fatal."""
+        if self._connection is None:
+            return None
+        if write is not sessions.start_session:
+            if self.session_id is None:
+                return None
+            args = (self.session_id, *args)
+        try:
+            return write(self._connection, *args)
+        except sqlite3.Error as error:
+            self._trouble(f"the session could not be saved: {error}")
+            return None
+
+    def _trouble(self, problem: str) -> None:
+        self.problem = problem
+        log.error("session: %s", problem)
+
+
+def _brief(metrics: dict | None) -> dict | None:
+    """The few numbers worth keeping from a metrics event every second."""
+    if not metrics:
+        return None
+    keys = ("duration_s", "time_in_band_fraction", "cadence_per_min", "technique", "score")
+    return {key: metrics.get(key) for key in keys}
 
 
 def _open_writer(

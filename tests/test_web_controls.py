@@ -17,7 +17,7 @@ WEIGHT_N = 100.0
 
 def live_service(layout: str, script: str, tmp_path, **kwargs) -> LiveService:
     sensor = open_sensor("sim", SensorOptions(layout=layout, script=parse_script(script)))
-    return LiveService(sensor, recordings_dir=tmp_path / "recordings", **kwargs)
+    return LiveService(sensor, data_dir=tmp_path, **kwargs)
 
 
 @pytest.fixture

@@ -49,11 +49,14 @@ def classify(summary: dict) -> Technique | None:
     return Technique.ROLLING
 
 
-def score(summary: dict, technique: Technique | None) -> dict:
-    """Sub-scores 0..100 (None where they cannot be measured) and their weighted total."""
+def score(
+    summary: dict, technique: Technique | None, cadence_per_min: tuple[float, float] | None = None
+) -> dict:
+    """Sub-scores 0..100 (None where they cannot be measured) and their weighted total.
+    `cadence_per_min`: a therapist's range for this patient instead of the technique's own."""
     parts = {
         "pressure": _pressure(summary),
-        "rhythm": _rhythm(summary, technique),
+        "rhythm": _rhythm(summary, technique, cadence_per_min),
         "coverage": None if technique == Technique.CALF_RELEASE else _coverage(summary),
     }
     present = {name: value for name, value in parts.items() if value is not None}
@@ -72,7 +75,9 @@ def _pressure(summary: dict) -> float | None:
     return max(0.0, min(100.0, 100.0 * (within - 0.5 * above)))  # too hard costs more than too soft
 
 
-def _rhythm(summary: dict, technique: Technique | None) -> float | None:
+def _rhythm(
+    summary: dict, technique: Technique | None, cadence_range: tuple[float, float] | None
+) -> float | None:
     if technique is None:
         return None
     profile = PROFILES[technique]
@@ -82,7 +87,7 @@ def _rhythm(summary: dict, technique: Technique | None) -> float | None:
     cadence, regularity = summary["cadence_per_min"], summary["rhythm_regularity"]
     if cadence is None:
         return 0.0
-    low, high = profile.cadence_per_min
+    low, high = cadence_range or profile.cadence_per_min
     off = max(low - cadence, cadence - high, 0.0)
     pace = max(0.0, 1.0 - off / (0.5 * low))
     steadiness = 0.5 + 0.5 * (regularity if regularity is not None else 0.5)
@@ -97,7 +102,9 @@ def _coverage(summary: dict) -> float | None:
     return 100.0 * sum(min(1.0, s / ZONE_DOSE_S) for s in zones.values()) / len(zones)
 
 
-def coaching(summary: dict, technique: Technique | None) -> list[str]:
+def coaching(
+    summary: dict, technique: Technique | None, cadence_per_min: tuple[float, float] | None = None
+) -> list[str]:
     """At most two short things to do, the most important first; over-pressure always first."""
     tips = []
     if (summary["time_above_band_fraction"] or 0.0) > 0.1:
@@ -107,7 +114,7 @@ def coaching(summary: dict, technique: Technique | None) -> list[str]:
     profile = PROFILES.get(technique) if technique else None
     cadence = summary["recent_cadence_per_min"] or summary["cadence_per_min"]
     if profile and profile.cadence_per_min and cadence:
-        low, high = profile.cadence_per_min
+        low, high = cadence_per_min or profile.cadence_per_min
         if cadence > high:
             tips.append("slow down")
         elif cadence < low:

@@ -49,19 +49,24 @@ def schema_version(connection: sqlite3.Connection) -> int:
 
 
 def migrate(connection: sqlite3.Connection, up_to: int | None = None) -> None:
-    """Apply the migrations this database has not had yet, each in its own transaction."""
-    version = schema_version(connection)
+    """Apply the migrations this database has not had yet, each in its own transaction. The
+    version is read inside the transaction, so two connections opening at once (the live loop
+    and a web request) cannot both apply the same migration."""
     latest = len(MIGRATIONS)
-    if version > latest:
-        raise ConfigError(
-            f"the database is schema {version}, newer than this pfsense knows ({latest}); "
-            "upgrade pfsense"
-        )
-    for number, statements in enumerate(MIGRATIONS[version : up_to or latest], start=version + 1):
+    target = up_to or latest
+    while True:
         with transaction(connection):
-            for statement in statements:
+            version = schema_version(connection)
+            if version > latest:
+                raise ConfigError(
+                    f"the database is schema {version}, newer than this pfsense knows "
+                    f"({latest}); upgrade pfsense"
+                )
+            if version >= target:
+                return
+            for statement in MIGRATIONS[version]:
                 connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {number}")
+            connection.execute(f"PRAGMA user_version = {version + 1}")
 
 
 @contextmanager

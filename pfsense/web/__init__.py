@@ -6,9 +6,9 @@ from flask import Flask
 
 from pfsense.live import LiveService
 from pfsense.paths import web_dir
-from pfsense.web import api, errors, pages, security
+from pfsense.web import api, auth, db, errors, exports, pages, patients, security, therapist
 
-MAX_REQUEST_BYTES = 64 * 1024
+MAX_REQUEST_BYTES = 64 * 1024  # JSON bodies (pfsense.web.security.json_body)
 
 
 def create_app(live: LiveService, test_config: dict | None = None) -> Flask:
@@ -17,13 +17,20 @@ def create_app(live: LiveService, test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__, template_folder=str(assets / "templates"), static_folder=str(assets / "static")
     )
-    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
+    # Werkzeug's own cap is the largest body any route takes (an imported recording); JSON
+    # routes hold theirs to MAX_REQUEST_BYTES.
+    app.config.update(MAX_CONTENT_LENGTH=exports.MAX_IMPORT_BYTES, MAX_JSON_BYTES=MAX_REQUEST_BYTES)
     if test_config:
         app.config.update(test_config)
     data_dir = app.config.get("PFSENSE_DATA_DIR")
     security.init_app(app, Path(data_dir) if data_dir else None)
     app.extensions["pfsense.live"] = live
+    db.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(patients.bp)
+    app.register_blueprint(therapist.bp)
+    app.register_blueprint(exports.bp)
     errors.init_app(app)
     return app

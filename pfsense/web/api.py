@@ -6,7 +6,10 @@ from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest
 
 from pfsense.dsp.coverage import SOLE_ZONES
+from pfsense.live_session import SessionPlan
+from pfsense.store import patients, routines, targets
 from pfsense.techniques import Zone
+from pfsense.web.db import get_db
 from pfsense.web.security import json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -32,7 +35,30 @@ def tare():
 
 @bp.post("/session/start")
 def start_session():
-    return jsonify(session=_live().start_session())
+    """A free session, or `{"patient_id": 3}` for a patient's (scored against their targets), with
+    `"routine": true` to be guided through their routine. Needs no PIN: it is the patient's."""
+    body = json_body(current_app.config["MAX_JSON_BYTES"])
+    return jsonify(session=_live().start_session(session_plan(body)))
+
+
+def session_plan(body: dict) -> SessionPlan:
+    patient_id = body.get("patient_id")
+    if patient_id is None:
+        return SessionPlan()
+    if isinstance(patient_id, bool) or not isinstance(patient_id, int):
+        raise BadRequest(f"patient_id must be a whole number, got {patient_id!r}")
+    connection = get_db()
+    patient = patients.get_patient(connection, patient_id)
+    segments = ()
+    if body.get("routine"):
+        segments = routines.routine_for(connection, patient_id, patient.severity)
+    return SessionPlan(
+        patient_id=patient.id,
+        patient_name=patient.name,
+        foot_mm=patient.foot_mm,
+        segments=tuple(segments),
+        targets=targets.targets_for(connection, patient_id),
+    )
 
 
 @bp.post("/session/stop")
@@ -43,7 +69,7 @@ def stop_session():
 @bp.post("/zone")
 def set_zone():
     """Single cell: the zone being worked, `{"zone": "heel"}` (or null for none)."""
-    body = json_body(current_app.config["MAX_CONTENT_LENGTH"])
+    body = json_body(current_app.config["MAX_JSON_BYTES"])
     if "zone" not in body:
         raise BadRequest('expected {"zone": "heel" | "arch" | "forefoot" | null}')
     name = body["zone"]

@@ -4,12 +4,23 @@ session already running, a stalled sensor) are the user's to act on: their messa
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from pfsense.errors import CalibrationError, ConfigError, LiveStateError, PfsenseError, SensorError
+from pfsense.errors import (
+    CalibrationError,
+    ConfigError,
+    DemonstrationError,
+    LiveStateError,
+    NotFound,
+    PfsenseError,
+    SensorError,
+)
 
-# Refusals that depend on the device's state are conflicts; a sensor that does not answer is an
-# unavailable service; anything else of ours is a bad request.
+# An unknown patient or session is not found; refusals that depend on the device's state are
+# conflicts; a sensor that does not answer is an unavailable service; a server without somewhere
+# to store is a server error; anything else of ours (InvalidInput) is a bad request.
 STATUS_FOR = (
+    (NotFound, 404),
     (CalibrationError, 409),
+    (DemonstrationError, 409),
     (LiveStateError, 409),
     (SensorError, 503),
     (ConfigError, 500),

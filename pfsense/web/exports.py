@@ -1,0 +1,66 @@
+"""Exports and import, behind the therapist's PIN: a session's samples (CSV) and report (JSON), a
+patient's history (CSV), and a recording imported as a session."""
+
+import json
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from pfsense import exports
+from pfsense.web.auth import therapist_required
+from pfsense.web.db import get_db
+
+bp = Blueprint("exports", __name__, url_prefix="/api")
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024  # an hour of plate4 at 80 SPS is 20 MB
+
+
+@bp.get("/sessions/<int:session_id>/samples.csv")
+@therapist_required
+def session_samples(session_id: int):
+    text = exports.session_samples_csv(get_db(), _data_dir(), session_id)
+    return _download(text, "text/csv", f"pfsense-session-{session_id}.csv")
+
+
+@bp.get("/sessions/<int:session_id>/report.json")
+@therapist_required
+def session_report(session_id: int):
+    document = exports.session_report(get_db(), _data_dir(), session_id)
+    text = json.dumps(document, indent=2, allow_nan=False)
+    return _download(text, "application/json", f"pfsense-session-{session_id}.json")
+
+
+@bp.get("/patients/<int:patient_id>/history.csv")
+@therapist_required
+def patient_history(patient_id: int):
+    text = exports.history_csv(get_db(), patient_id)
+    return _download(text, "text/csv", f"pfsense-patient-{patient_id}-history.csv")
+
+
+@bp.post("/import")
+@therapist_required
+def import_recording():
+    """The recording as the request body (`?patient_id=3` to file it under a patient)."""
+    length = request.content_length
+    if length is None or length == 0:
+        raise BadRequest("send the recording's CSV as the request body")
+    if length > MAX_IMPORT_BYTES:
+        raise BadRequest(f"the recording is {length} bytes; at most {MAX_IMPORT_BYTES}")
+    patient_id = request.args.get("patient_id", type=int)
+    with tempfile.TemporaryDirectory(prefix="pfsense-import-") as folder:
+        name = Path(request.args.get("name", "recording.csv")).name or "recording.csv"
+        path = Path(folder) / name
+        path.write_bytes(request.get_data())
+        session_id = exports.import_recording(get_db(), _data_dir(), path, patient_id)
+    return jsonify(session_id=session_id), 201
+
+
+def _data_dir() -> Path:
+    return Path(current_app.config["PFSENSE_DATA_DIR"])
+
+
+def _download(text: str, mimetype: str, filename: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(text, mimetype=mimetype, headers=headers)

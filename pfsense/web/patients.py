@@ -1,0 +1,130 @@
+"""Patients, their targets and routines, their sessions, history and adherence, as JSON.
+
+Reading is open, as the patient's side needs it (picking who is rolling, seeing one's history);
+creating, changing, deleting and exporting need the therapist (pfsense.web.auth)."""
+
+import datetime as dt
+
+from flask import Blueprint, current_app, jsonify
+from werkzeug.exceptions import BadRequest
+
+from pfsense import adherence
+from pfsense.exports import zones_s
+from pfsense.store import patients, routines, sessions, targets
+from pfsense.web.auth import therapist_required
+from pfsense.web.db import get_db
+from pfsense.web.security import json_body
+
+bp = Blueprint("patients", __name__, url_prefix="/api")
+
+HISTORY_WEEKS = 8
+
+
+@bp.get("/patients")
+def list_patients():
+    return jsonify(patients=[p.to_dict() for p in patients.list_patients(get_db())])
+
+
+@bp.post("/patients")
+@therapist_required
+def add_patient():
+    patient = patients.add_patient(get_db(), patients.checked_patient(_body()))
+    return jsonify(patient=patient.to_dict()), 201
+
+
+@bp.get("/patients/<int:patient_id>")
+def show_patient(patient_id: int):
+    connection = get_db()
+    patient = patients.get_patient(connection, patient_id)
+    return jsonify(
+        patient=patient.to_dict(),
+        targets=[t.to_dict() for t in targets.targets_for(connection, patient_id).values()],
+        routine=[
+            s.to_dict() for s in routines.routine_for(connection, patient_id, patient.severity)
+        ],
+        sessions=[_brief(s) for s in sessions.sessions_of(connection, patient_id)],
+        adherence=_adherence(connection, patient),
+    )
+
+
+@bp.put("/patients/<int:patient_id>")
+@therapist_required
+def edit_patient(patient_id: int):
+    connection = get_db()
+    patients.get_patient(connection, patient_id)  # 404 before 400
+    patient = patients.update_patient(connection, patients.checked_patient(_body(), patient_id))
+    return jsonify(patient=patient.to_dict())
+
+
+@bp.delete("/patients/<int:patient_id>")
+@therapist_required
+def delete_patient(patient_id: int):
+    patients.delete_patient(get_db(), patient_id)
+    return jsonify(deleted=patient_id)
+
+
+@bp.put("/patients/<int:patient_id>/targets/<technique>")
+@therapist_required
+def set_target(patient_id: int, technique: str):
+    connection = get_db()
+    patients.get_patient(connection, patient_id)
+    body = {**_body(), "technique": technique}
+    source = body.pop("source", "manual")
+    if source not in targets.SOURCES[1:]:
+        raise BadRequest(f"source must be manual or demonstration, got {source!r}")
+    target = targets.checked_target(body, source)
+    targets.set_target(connection, patient_id, target)
+    return jsonify(target=target.to_dict())
+
+
+@bp.put("/patients/<int:patient_id>/routine")
+@therapist_required
+def set_routine(patient_id: int):
+    connection = get_db()
+    patients.get_patient(connection, patient_id)
+    segments = routines.checked_routine(_body().get("segments"))
+    routines.set_routine(connection, patient_id, segments)
+    return jsonify(routine=[s.to_dict() for s in segments])
+
+
+@bp.get("/sessions/<int:session_id>")
+def show_session(session_id: int):
+    connection = get_db()
+    session = sessions.get_session(connection, session_id)
+    return jsonify(session=session.to_dict(), segments=sessions.segments_of(connection, session_id))
+
+
+def _brief(session: sessions.SessionRow) -> dict:
+    report = session.report or {}
+    return {
+        "id": session.id,
+        "started_at": session.started_at,
+        "ended_at": session.ended_at,
+        "status": session.status,
+        "score": session.score,
+        "duration_s": report.get("duration_s") or (session.progress or {}).get("duration_s"),
+        "time_in_band_fraction": report.get("time_in_band_fraction"),
+        "zones_s": zones_s(report),
+        "recording": session.recording,
+    }
+
+
+def _adherence(connection, patient: patients.Patient) -> dict:
+    days = [
+        dt.date.fromisoformat(s.started_at[:10])
+        for s in sessions.sessions_of(connection, patient.id)
+        if s.status == "complete"
+    ]
+    today = current_app.config.get("PFSENSE_TODAY") or dt.datetime.now(dt.UTC).date()
+    plan = patient.plan_per_week
+    length, unit = adherence.streak(days, plan, today)
+    return {
+        "plan_per_week": list(plan),
+        "weeks": [w.to_dict() for w in adherence.weeks(days, plan, today, HISTORY_WEEKS)],
+        "streak": length,
+        "streak_unit": unit,
+    }
+
+
+def _body() -> dict:
+    return json_body(current_app.config["MAX_JSON_BYTES"])
