@@ -47,12 +47,33 @@ def session_report(connection: sqlite3.Connection, data_dir: Path, session_id: i
     }
 
 
+def session_trace(connection: sqlite3.Connection, data_dir: Path, session_id: int) -> dict:
+    """Force (and position on a plate) of every sample, for replaying on the live page."""
+    session = sessions.get_session(connection, session_id)
+    recording, rows = _processed(recording_path(data_dir, session))
+    trace = {"layout": recording.layout.name, "t_s": np.round(rows.t_s - rows.t_s[0], 4)}
+    trace["force_n"] = np.round(rows.force_n, 2)
+    if recording.layout.is_plate:
+        trace["x_mm"], trace["y_mm"] = np.round(rows.x_mm, 1), np.round(rows.y_mm, 1)
+    return {key: _json_list(value) for key, value in trace.items()}
+
+
+def _processed(path: Path):
+    recording = read_recording(path)
+    processor = Processor(recording.layout, recording.calibration, recording.rate_hz)
+    return recording, Processed.concat([processor.process(recording.batch), processor.finish()])
+
+
+def _json_list(value):
+    if isinstance(value, str):
+        return value
+    return [None if v != v else v for v in value.tolist()]  # NaN (rejected) as null
+
+
 def session_samples_csv(connection: sqlite3.Connection, data_dir: Path, session_id: int) -> str:
     """Every sample: time, sequence, raw counts and flags per cell, then force and position."""
     session = sessions.get_session(connection, session_id)
-    recording = read_recording(recording_path(data_dir, session))
-    processor = Processor(recording.layout, recording.calibration, recording.rate_hz)
-    rows = Processed.concat([processor.process(recording.batch), processor.finish()])
+    recording, rows = _processed(recording_path(data_dir, session))
     batch = recording.batch
     out = io.StringIO()
     out.write(",".join([*data_columns(recording.layout.channels), "force_n", "x_mm", "y_mm"]))

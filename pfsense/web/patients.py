@@ -4,11 +4,12 @@ Reading is open, as the patient's side needs it (picking who is rolling, seeing 
 creating, changing, deleting and exporting need the therapist (pfsense.web.auth)."""
 
 import datetime as dt
+from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 from werkzeug.exceptions import BadRequest
 
-from pfsense import adherence
+from pfsense import adherence, exports
 from pfsense.exports import zones_s
 from pfsense.store import patients, routines, sessions, targets
 from pfsense.web.auth import therapist_required
@@ -92,6 +93,13 @@ def show_session(session_id: int):
     connection = get_db()
     session = sessions.get_session(connection, session_id)
     return jsonify(session=session.to_dict(), segments=sessions.segments_of(connection, session_id))
+
+
+@bp.get("/sessions/<int:session_id>/trace")
+def session_trace(session_id: int):
+    """Every sample's force (and position), for the live page's replay."""
+    data_dir = Path(current_app.config["PFSENSE_DATA_DIR"])
+    return jsonify(exports.session_trace(get_db(), data_dir, session_id))
 
 
 def _brief(session: sessions.SessionRow) -> dict:

@@ -3,8 +3,9 @@
 "use strict";
 (() => {
   const main = document.getElementById("live");
-  const bandLow = Number(main.dataset.bandLow);
-  const bandHigh = Number(main.dataset.bandHigh);
+  // The band is the default or the patient's; a routine's segment may change it (see showBand).
+  let bandLow = Number(main.dataset.bandLow);
+  let bandHigh = Number(main.dataset.bandHigh);
   const forceEl = document.getElementById("force");
   const panel = document.getElementById("force-panel");
   const bandLabel = document.getElementById("band-label");
@@ -78,17 +79,18 @@
     event.target.textContent = audio ? "sound on" : "sound off";
     event.target.setAttribute("aria-pressed", String(Boolean(audio)));
   });
-  function beep() {
+  function beep(always, delay_s) {
     const now = performance.now();
-    if (!audio || now - lastBeepMs < 1000) return;
-    lastBeepMs = now;
+    if (!audio || (!always && now - lastBeepMs < 1000)) return;
+    if (!always) lastBeepMs = now;
     const tone = audio.createOscillator();
     const gain = audio.createGain();
-    tone.frequency.value = 880;
+    tone.frequency.value = always ? 660 : 880; // a lower tone for a routine's changes
     gain.gain.value = 0.2;
     tone.connect(gain).connect(audio.destination);
-    tone.start();
-    tone.stop(audio.currentTime + 0.15);
+    const at = audio.currentTime + (delay_s || 0);
+    tone.start(at);
+    tone.stop(at + 0.15);
     window.pfsenseBeeps += 1;
   }
 
@@ -185,8 +187,8 @@
     document.getElementById("glitches").textContent = "glitches " + (rate < 0.1 && rate > 0 ? "<0.1" : rate.toFixed(1)) + " %";
   }
 
-  // The page's controls post JSON with the page's CSRF token; the server's message is shown.
-  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  // The page's controls post JSON with the page's CSRF token (api.js); the server's message is shown.
+  const { call, label, minutes } = window.pfsense;
   const messageEl = document.getElementById("control-message");
   function say(text, problem) {
     messageEl.textContent = text;
@@ -194,16 +196,9 @@
   }
   async function post(path, body) {
     try {
-      const response = await fetch(path, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
-        body: JSON.stringify(body || {}),
-      });
-      const answer = await response.json();
-      if (!response.ok) say(answer.message, true);
-      return response.ok ? answer : null;
+      return await call("POST", path, body || {});
     } catch (error) {
-      say("pfsense is not answering: " + error.message, true);
+      say(error.message, true);
       return null;
     }
   }
@@ -218,10 +213,6 @@
 
   let session = null;
   const sessionButton = document.getElementById("session");
-  function minutes(seconds) {
-    const s = Math.floor(seconds);
-    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-  }
   function showSession(status) {
     session = status.session;
     sessionButton.textContent = session ? "stop session " + minutes(session.duration_s) : "start session";
@@ -240,10 +231,68 @@
   sessionButton.addEventListener("click", async () => {
     sessionButton.disabled = true;
     const running = Boolean(session);
-    const answer = await post(running ? "/api/session/stop" : "/api/session/start");
+    const answer = await post(running ? "/api/session/stop" : "/api/session/start", running ? {} : patientBody(false));
     if (answer) say(running ? "session saved" : "session started: features from zero");
     sessionButton.disabled = false;
   });
+
+  // Who is rolling: their targets score the session, and their routine can guide it.
+  const who = document.getElementById("who");
+  const routineButton = document.getElementById("start-routine");
+  const historyLink = document.getElementById("my-history");
+  function patientBody(routine) {
+    return who.value ? { patient_id: Number(who.value), routine } : {};
+  }
+  function showWho() {
+    routineButton.hidden = historyLink.hidden = !who.value;
+    historyLink.href = "/patients/" + who.value;
+    localStorage.setItem("pfsense.patient", who.value);
+  }
+  call("GET", "/api/patients").then(({ patients }) => {
+    for (const p of patients) who.append(new Option(p.name, p.id));
+    who.value = patients.some((p) => String(p.id) === localStorage.getItem("pfsense.patient")) ? localStorage.getItem("pfsense.patient") : "";
+    showWho();
+  }).catch(() => {});
+  who.addEventListener("change", showWho);
+  routineButton.addEventListener("click", async () => {
+    if (await post("/api/session/start", patientBody(true))) say("routine started");
+  });
+
+  // A routine: what to do now, time left, what is next; a double beep at each change.
+  const routinePanel = document.getElementById("routine-panel");
+  let step = null;
+  let lastSessionId; // undefined until the first status
+  function showRoutine(status) {
+    const routine = status.session && status.session.routine;
+    routinePanel.hidden = !routine;
+    if (routine) {
+      const now = routine.phase === "rest" ? "rest" : `${label(routine.segment.technique)} · ${routine.segment.zone}`;
+      document.getElementById("routine-now").textContent = `${routine.index + 1}/${routine.count}: ${now}`;
+      document.getElementById("routine-left").textContent = minutes(routine.remaining_s) + " left";
+      const next = routine.next;
+      document.getElementById("routine-next").textContent = next ? `next: ${label(next.technique)} · ${next.zone}` : "last one";
+      const key = routine.index + routine.phase;
+      if (step !== null && key !== step) { beep(true); beep(true, 0.25); }
+      step = key;
+    } else {
+      step = null;
+    }
+    // A patient's session that has just ended (not one that had ended before the page opened)
+    // ends on its summary, on the patient's history page.
+    const last = status.last_session;
+    const lastId = last ? last.id : null;
+    if (last && lastSessionId !== undefined && lastId !== lastSessionId && last.patient_id && !status.session) {
+      location.assign(`/patients/${last.patient_id}?session=${last.id}`);
+    }
+    lastSessionId = lastId;
+  }
+
+  function showBand(band) {
+    if (!band || (band[0] === bandLow && band[1] === bandHigh)) return;
+    [bandLow, bandHigh] = band;
+    document.getElementById("band-note").textContent = `Target band ${Math.round(bandLow)}–${Math.round(bandHigh)} N.`;
+    chart.redraw(false, false);
+  }
 
   // One cell cannot tell where on the sole it is: the person taps the zone they are working.
   for (const button of document.querySelectorAll("#zones.pick button")) {
@@ -258,6 +307,8 @@
     showStats(status);
     showSession(status);
     showZone(status.zone);
+    showRoutine(status);
+    showBand(status.target_band_n);
     if (status.metrics) showMetrics(status.metrics);
   }
 
@@ -280,6 +331,27 @@
     source.onerror = () => setState("disconnected", "reconnecting");
   }
 
-  connect();
+  // ?replay=ID plays a stored session's trace through the same drawing, at its own pace.
+  async function replay(id) {
+    setState("replay", "session " + id);
+    const trace = await call("GET", `/api/sessions/${id}/trace`);
+    const started = performance.now();
+    let next = 0;
+    const timer = setInterval(() => {
+      const due = (performance.now() - started) / 1000;
+      const frame = { t_s: [], force_n: [] };
+      while (next < trace.t_s.length && trace.t_s[next] <= due) {
+        frame.t_s.push(trace.t_s[next]);
+        frame.force_n.push(trace.force_n[next]);
+        next++;
+      }
+      if (frame.t_s.length) addFrame(frame);
+      if (next >= trace.t_s.length) { clearInterval(timer); setState("ended", "replay of session " + id); }
+    }, 25);
+  }
+
+  const replayId = new URLSearchParams(location.search).get("replay");
+  if (replayId) replay(replayId).catch((error) => setState("error", error.message));
+  else connect();
   requestAnimationFrame(draw);
 })();
