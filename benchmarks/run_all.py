@@ -12,6 +12,7 @@ BENCHMARKS = (
     "bench_browser.py",
     "bench_dsp_speed.py",
     "bench_dsp_accuracy.py",
+    "bench_store.py",
 )
 
 for name in BENCHMARKS:

@@ -16,6 +16,8 @@ from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
 
 STEP_S = 2.0  # samples averaged per step: 160 at 80 SPS
+SETTLE_S = 0.5  # first let a weight just put down (or a hand just taken off) stop swaying
+CAPTURE_S = SETTLE_S + STEP_S  # what a step reads from the sensor
 
 
 def spots_mm(layout: Layout) -> list[tuple[float, float]]:
@@ -60,23 +62,30 @@ class CalibrationWizard:
         return "done"
 
     def tare(self, batch: Batch) -> None:
+        """From CAPTURE_S of raw samples with nothing on."""
         scales = self.rough.counts_per_n
-        cleaned = _cleaned(batch, scales)
+        cleaned = _cleaned(self._settled(batch), scales)
         self.offsets = calibrate.tare(cleaned, self.rate_hz, scales, self.layout.channels)
         self.placements.clear()
 
     def place(self, batch: Batch) -> None:
+        """From CAPTURE_S of raw samples with the weight at the next spot."""
         if self.offsets is None:
             raise CalibrationError("tare first, with nothing on the device")
         spots = spots_mm(self.layout)
         if len(self.placements) >= len(spots):
             raise CalibrationError("every spot is weighed: finish, or tare to start again")
         x_mm, y_mm = spots[len(self.placements)]
-        delta = mean_counts(batch, self.rough.counts_per_n) - np.asarray(self.offsets)
+        delta = mean_counts(self._settled(batch), self.rough.counts_per_n) - np.asarray(
+            self.offsets
+        )
         if not self.layout.is_plate:
             # One cell: the same refusals as counts_per_newton (too light, out of range).
             calibrate.counts_per_newton(delta + self.offsets[0], self.offsets[0], self.weight_n)
         self.placements.append(calibrate.Placement(x_mm, y_mm, tuple(float(d) for d in delta)))
+
+    def _settled(self, batch: Batch) -> Batch:
+        return batch.select(slice(round(SETTLE_S * self.rate_hz), None))
 
     def result(self) -> tuple[Calibration, calibrate.PlateCheck | None]:
         if self.next_step != "done":

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import closing
 
-from pfsense import __version__
+from pfsense import __version__, cli_calibrate, cli_store
 from pfsense.errors import ConfigError, PfsenseError, SensorTimeout
 from pfsense.foot import FOOT_MM_RANGE
 from pfsense.layout import parse_plate_mm
@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds", type=float, default=3.0, help="how long to read when diagnosing (default 3)"
     )
     sensors.set_defaults(handler=cmd_sensors)
+    cli_store.add_commands(commands)
+    cli_calibrate.add_command(commands, sensor_options)
     return parser
 
 

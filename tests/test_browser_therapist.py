@@ -77,4 +77,11 @@ def test_a_therapist_sets_a_target_by_demonstration_and_the_patient_runs_the_rou
         zones = page.locator("#segments tbody tr td:nth-child(3)").all_inner_texts()
         assert zones == ["heel", "arch"]
         assert page.inner_text("#weeks li:last-child") == "1"
+        # The session's trace replays on the live page.
+        page.click("#replay")
+        page.wait_for_function(
+            "document.getElementById('state').textContent.startsWith('replay')", timeout=5_000
+        )
+        page.wait_for_function("window.pfsenseChart.data[0].length > 80", timeout=5_000)
+        assert 120 < float(page.inner_text("#force")) < 280
         page.screenshot(path=str(tmp_path / "history.png"), full_page=True)

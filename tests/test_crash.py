@@ -7,6 +7,7 @@ import re
 import signal
 import time
 import urllib.request
+from contextlib import closing
 
 from pfsense.recording import read_recording
 from pfsense.store import db, sessions
@@ -43,13 +44,17 @@ def test_kill_9_mid_session_loses_at_most_the_last_second(tmp_path):
         process.send_signal(signal.SIGKILL)
         killed_after_s = time.monotonic() - started
         process.wait(5)
-    connection = db.connect(home)
+    with closing(db.connect(home)) as connection:
+        check_after_restart(connection, session, env, killed_after_s, home)
+
+
+def check_after_restart(connection, session, env, killed_after_s, home):
     row = sessions.get_session(connection, session["id"])
     assert row.status == "running"  # nobody has looked yet
     recorded_s = read_recording(home / "recordings" / session["recording"]).duration_s
     assert recorded_s >= killed_after_s - 1.0, (recorded_s, killed_after_s)
     assert row.progress["duration_s"] >= killed_after_s - 1.5  # written every second
-    with served("--layout", "plate4", env=env) as (_process, url):
+    with served("--layout", "plate4", env=env) as (_process, _url):
         wait_for(lambda: sessions.get_session(connection, session["id"]).status != "running")
     row = sessions.get_session(connection, session["id"])
     assert row.status == "interrupted"

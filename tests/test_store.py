@@ -3,6 +3,7 @@ routines, sessions; bad input named and nothing changed."""
 
 import datetime as dt
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -38,7 +39,11 @@ def test_an_older_schema_is_migrated_and_keeps_its_data(tmp_path):
         " VALUES (1, '2026-01-05T10:00:00+00:00', '2026-01-05T10:06:00+00:00', 'complete')"
     )
     old.close()
-    connection = db.connect(tmp_path)
+    with closing(db.connect(tmp_path)) as connection:
+        check_migrated(connection)
+
+
+def check_migrated(connection):
     assert db.schema_version(connection) == len(MIGRATIONS)
     patient = patients.get_patient(connection, 1)
     assert (patient.name, patient.foot_mm, patient.severity) == ("A. Patient", 250.0, "chronic")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import time
+from contextlib import closing
 
 import pytest
 
@@ -91,7 +92,8 @@ def test_wrong_pins_are_refused_then_throttled(rolling):
 def test_the_pin_is_stored_hashed_and_changing_it_needs_the_current_one(rolling, tmp_path):
     _live, app = rolling
     client, csrf = therapist(app)
-    stored = db.connect(tmp_path).execute("SELECT value FROM settings").fetchone()[0]
+    with closing(db.connect(tmp_path)) as connection:
+        stored = connection.execute("SELECT value FROM settings").fetchone()[0]
     assert PIN not in stored
     assert stored.startswith("scrypt$")
     wrong = client.post(
@@ -330,7 +332,8 @@ def test_sessions_left_running_by_a_crash_are_marked_interrupted_on_start(tmp_pa
         deadline = time.monotonic() + 5
         while live.state != "streaming" and time.monotonic() < deadline:
             time.sleep(0.05)
-        row = sessions.get_session(db.connect(tmp_path), crashed)
+        with closing(db.connect(tmp_path)) as connection:
+            row = sessions.get_session(connection, crashed)
         assert row.status == "interrupted"
         assert row.progress == {"duration_s": 42.0}
     finally:

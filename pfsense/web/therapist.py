@@ -3,7 +3,7 @@ Everything here that changes something needs the therapist (pfsense.web.auth).""
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from pfsense.calibration_wizard import STEP_S, CalibrationWizard, spots_mm
+from pfsense.calibration_wizard import CAPTURE_S, CalibrationWizard, spots_mm
 from pfsense.dsp.demonstration import DEFAULT_TOLERANCE, DEMONSTRATION_S, TOLERANCE_RANGE
 from pfsense.errors import CalibrationError
 from pfsense.store import checks
@@ -68,7 +68,7 @@ def calibration_step():
     wizard = current_app.extensions.get("pfsense.wizard")
     if wizard is None:
         raise CalibrationError("start the calibration first, with the weight you will use")
-    batch = _live().capture(STEP_S)
+    batch = _live().capture(CAPTURE_S)
     if wizard.offsets is None:
         wizard.tare(batch)
     else:

@@ -30,7 +30,7 @@
     $("login-title").textContent = state.pin_set ? "Log in" : "Set your PIN (first use)";
     $("login-button").textContent = state.pin_set ? "log in" : "set PIN";
     $("login-form").dataset.setting = String(!state.pin_set);
-    if (state.logged_in) await showPatients();
+    if (state.logged_in) await Promise.all([showPatients(), showCalibrations()]);
   }
 
   $("login-form").addEventListener("submit", async (event) => {
@@ -157,8 +157,16 @@
       const check = answer.check ? `; plate check: within ${Math.max(...answer.check.position_error_mm).toFixed(1)} mm` : "";
       say("calibration saved" + check);
       showWizard(null);
+      showCalibrations();
     }
   });
+
+  async function showCalibrations() {
+    const data = await call("GET", "/api/calibration");
+    $("calibration-current").textContent = "in use: " + data.current.source;
+    $("calibrations").replaceChildren(...data.history.map((c) =>
+      el("li", { textContent: `${c.created_at.replace("T", " ").slice(0, 16)} ${c.sensor}: ${c.source}` })));
+  }
 
   showState();
 })();

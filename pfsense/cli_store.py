@@ -1,0 +1,159 @@
+"""`pfsense patients`, `pfsense export` and `pfsense import`: the store from the terminal, for
+scripting. The data directory is owner-only (0700), so the PIN that guards the web page is not
+asked here: whoever can run these as that user can read the database file anyway."""
+
+import argparse
+import json
+import sys
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from pfsense.errors import ConfigError
+
+TECHNIQUE_NAMES = (
+    "rolling", "deep_tissue", "cross_fiber_friction", "myofascial_release", "trigger_point",
+    "calf_release",
+)  # fmt: skip
+
+
+def add_commands(commands) -> None:
+    patients = commands.add_parser(
+        "patients",
+        help="list, add, show, edit targets of, or delete patients",
+        description="Patients in the data directory's database.",
+    )
+    actions = patients.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="every patient, a line each")
+    listing.add_argument("--json", action="store_true")
+    add = actions.add_parser("add", help="add a patient")
+    add.add_argument("name", help="a name or pseudonym")
+    add.add_argument("--foot-mm", type=float, default=260.0, help="foot length (default 260)")
+    add.add_argument("--foot", default="both", help="affected foot: left, right or both")
+    add.add_argument("--severity", default="mild", help="mild (2-3 a week) or chronic (daily)")
+    add.add_argument("--notes", default="")
+    show = actions.add_parser("show", help="a patient's targets, routine, sessions, adherence")
+    show.add_argument("id", type=int)
+    target = actions.add_parser("target", help="set a patient's target for a technique")
+    target.add_argument("id", type=int)
+    target.add_argument("technique", choices=TECHNIQUE_NAMES)
+    target.add_argument("low_n", type=float, metavar="LOW")
+    target.add_argument("high_n", type=float, metavar="HIGH")
+    target.add_argument("--cadence", nargs=2, type=float, metavar=("LOW", "HIGH"))
+    target.add_argument("--duration-s", type=float, default=60.0)
+    delete = actions.add_parser("delete", help="delete a patient and all their sessions")
+    delete.add_argument("id", type=int)
+    delete.add_argument("--yes", action="store_true", help="really: nothing is kept")
+    patients.set_defaults(handler=cmd_patients)
+
+    export = commands.add_parser(
+        "export",
+        help="export a session (CSV of samples, or JSON report) or a patient's history (CSV)",
+        description="Export from the database: `session ID --format csv|json` or `history ID`.",
+    )
+    export.add_argument("what", choices=("session", "history"))
+    export.add_argument("id", type=int, help="the session's or the patient's id")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(handler=cmd_export)
+
+    imported = commands.add_parser(
+        "import",
+        help="import a recording as an analysed session",
+        description="Copy a recording into the data directory and store it as a session.",
+    )
+    imported.add_argument("file")
+    imported.add_argument("--patient", type=int, help="the patient it belongs to")
+    imported.set_defaults(handler=cmd_import)
+
+
+def cmd_patients(args: argparse.Namespace) -> int:
+    from pfsense.store import patients, targets
+
+    with _store(args) as (connection, _home):
+        if args.action == "list":
+            rows = [p.to_dict() for p in patients.list_patients(connection)]
+            _print_rows(rows, args.json, ("id", "name", "severity", "foot_mm", "affected_foot"))
+        elif args.action == "add":
+            fields = {"name": args.name, "foot_mm": args.foot_mm, "affected_foot": args.foot,
+                      "severity": args.severity, "notes": args.notes}  # fmt: skip
+            patient = patients.add_patient(connection, patients.checked_patient(fields))
+            print(f"patient {patient.id}: {patient.name}")
+        elif args.action == "show":
+            print(json.dumps(_patient_document(connection, args.id), indent=2))
+        elif args.action == "target":
+            patients.get_patient(connection, args.id)
+            fields = {"technique": args.technique, "band_n": [args.low_n, args.high_n],
+                      "cadence_per_min": args.cadence, "duration_s": args.duration_s}  # fmt: skip
+            targets.set_target(connection, args.id, targets.checked_target(fields))
+            print(f"patient {args.id}: {args.technique} {args.low_n:g}-{args.high_n:g} N")
+        elif args.action == "delete":
+            if not args.yes:
+                raise ConfigError("deleting removes the patient and every session: add --yes")
+            patients.delete_patient(connection, args.id)
+            print(f"patient {args.id} deleted")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pfsense import exports
+
+    with _store(args) as (connection, home):
+        if args.what == "history":
+            text = exports.history_csv(connection, args.id)
+        elif args.format == "json":
+            text = json.dumps(exports.session_report(connection, home, args.id), indent=2)
+        else:
+            text = exports.session_samples_csv(connection, home, args.id)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot write {args.output}: {error.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pfsense import exports
+
+    with _store(args) as (connection, home):
+        session_id = exports.import_recording(connection, home, Path(args.file), args.patient)
+    print(f"session {session_id}: imported {args.file}")
+    return 0
+
+
+def _patient_document(connection, patient_id: int) -> dict:
+    from pfsense.store import patients, routines, sessions, targets
+
+    patient = patients.get_patient(connection, patient_id)
+    return {
+        "patient": patient.to_dict(),
+        "targets": [t.to_dict() for t in targets.targets_for(connection, patient_id).values()],
+        "routine": [
+            s.to_dict() for s in routines.routine_for(connection, patient_id, patient.severity)
+        ],
+        "sessions": [
+            {"id": s.id, "started_at": s.started_at, "status": s.status, "score": s.score}
+            for s in sessions.sessions_of(connection, patient_id)
+        ],
+    }
+
+
+def _print_rows(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        print("  ".join(str(row[column]) for column in columns))
+
+
+@contextmanager
+def _store(args: argparse.Namespace):
+    """The data directory's database, opened for one command: (connection, data directory)."""
+    from pfsense.paths import data_dir
+    from pfsense.store.db import connect
+
+    home = data_dir(args.data_dir)
+    with closing(connect(home)) as connection:
+        yield connection, home
