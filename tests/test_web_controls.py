@@ -3,6 +3,7 @@ worked; CSRF on each; bad bodies. Against the simulated sensor, whose truth is k
 
 import re
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -30,6 +31,17 @@ def weighed(tmp_path):
     live.start()
     yield live, stored
     live.stop()
+
+
+@contextmanager
+def running(layout: str, script: str, tmp_path, **kwargs):
+    """A started live service on a simulated script, and a browser on its page."""
+    live = live_service(layout, script, tmp_path, **kwargs)
+    live.start()
+    try:
+        yield (live, *page_client(live))
+    finally:
+        live.stop()
 
 
 def page_client(live):
@@ -70,10 +82,11 @@ def test_tare_zeroes_the_reading_and_stores_the_new_zero(weighed):
 
 def test_tare_is_refused_while_someone_presses_and_nothing_changes(tmp_path):
     stored = []
-    live = live_service("single", "rolling:600", tmp_path, on_calibrated=stored.append)
-    live.start()
-    try:
-        client, csrf = page_client(live)
+    with running("single", "rolling:600", tmp_path, on_calibrated=stored.append) as (
+        live,
+        client,
+        csrf,
+    ):
         before = live.processor.calibration
         response = client.post("/api/tare", headers=csrf)
         assert response.status_code == 409
@@ -82,8 +95,6 @@ def test_tare_is_refused_while_someone_presses_and_nothing_changes(tmp_path):
         assert "keep the device still and unloaded" in message
         assert live.processor.calibration == before
         assert stored == []
-    finally:
-        live.stop()
 
 
 def test_tare_on_a_stalled_sensor_says_so_within_seconds(tmp_path):
@@ -105,10 +116,7 @@ def test_tare_on_a_stalled_sensor_says_so_within_seconds(tmp_path):
 
 
 def test_a_session_is_recorded_from_start_to_stop_and_summarised(tmp_path):
-    live = live_service("plate4", "rolling:600", tmp_path)
-    live.start()
-    try:
-        client, csrf = page_client(live)
+    with running("plate4", "rolling:600", tmp_path) as (_live, client, csrf):
         time.sleep(0.5)
         started = client.post("/api/session/start", headers=csrf)
         assert started.status_code == 200
@@ -129,8 +137,6 @@ def test_a_session_is_recorded_from_start_to_stop_and_summarised(tmp_path):
         assert status["session"] is None
         assert status["last_session"]["recording"] == recording
         assert client.post("/api/session/stop", headers=csrf).status_code == 409
-    finally:
-        live.stop()
     # The recording holds the session's raw samples, readable by pfsense analyze.
     saved = read_recording(tmp_path / "recordings" / recording)
     assert saved.layout.name == "plate4"
@@ -138,10 +144,7 @@ def test_a_session_is_recorded_from_start_to_stop_and_summarised(tmp_path):
 
 
 def test_the_zone_being_worked_is_credited_on_a_single_cell(tmp_path):
-    live = live_service("single", "rolling:600", tmp_path)
-    live.start()
-    try:
-        client, csrf = page_client(live)
+    with running("single", "rolling:600", tmp_path) as (_live, client, csrf):
         response = client.post("/api/zone", json={"zone": "heel"}, headers=csrf)
         assert response.status_code == 200
         assert client.get("/api/status").get_json()["zone"] == "heel"
@@ -154,20 +157,13 @@ def test_the_zone_being_worked_is_credited_on_a_single_cell(tmp_path):
         zones = metrics["coverage"]["zones_s"]
         assert zones["heel"] > 0
         assert zones["arch"] == zones["forefoot"] == 0
-    finally:
-        live.stop()
 
 
 def test_a_plate_finds_its_zone_itself(tmp_path):
-    live = live_service("plate4", "rolling:600", tmp_path)
-    live.start()
-    try:
-        client, csrf = page_client(live)
+    with running("plate4", "rolling:600", tmp_path) as (_live, client, csrf):
         response = client.post("/api/zone", json={"zone": "heel"}, headers=csrf)
         assert response.status_code == 409
         assert "plate finds the zone" in response.get_json()["message"]
-    finally:
-        live.stop()
 
 
 @pytest.fixture

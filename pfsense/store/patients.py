@@ -62,27 +62,30 @@ def checked_patient(fields: dict, patient_id: int | None = None) -> Patient:
     )
 
 
+# The columns a therapist edits, in the order _values gives them.
+EDITABLE = (
+    "name", "foot_mm", "affected_foot", "severity", "notes",
+    "sessions_per_week_low", "sessions_per_week_high",
+)  # fmt: skip
+
+
 def add_patient(connection: sqlite3.Connection, patient: Patient) -> Patient:
-    low, high = patient.sessions_per_week or (None, None)
+    columns = ", ".join(EDITABLE)
+    placeholders = ", ".join("?" * (len(EDITABLE) + 1))
     with transaction(connection):
         cursor = connection.execute(
-            "INSERT INTO patients (name, foot_mm, affected_foot, severity, notes, created_at,"
-            " sessions_per_week_low, sessions_per_week_high) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (patient.name, patient.foot_mm, patient.affected_foot, patient.severity,
-             patient.notes, _now(), low, high),
-        )  # fmt: skip
+            f"INSERT INTO patients ({columns}, created_at) VALUES ({placeholders})",
+            (*_values(patient), _now()),
+        )
     return get_patient(connection, cursor.lastrowid)
 
 
 def update_patient(connection: sqlite3.Connection, patient: Patient) -> Patient:
-    low, high = patient.sessions_per_week or (None, None)
+    assignments = ", ".join(f"{column} = ?" for column in EDITABLE)
     with transaction(connection):
         changed = connection.execute(
-            "UPDATE patients SET name = ?, foot_mm = ?, affected_foot = ?, severity = ?,"
-            " notes = ?, sessions_per_week_low = ?, sessions_per_week_high = ? WHERE id = ?",
-            (patient.name, patient.foot_mm, patient.affected_foot, patient.severity,
-             patient.notes, low, high, patient.id),
-        ).rowcount  # fmt: skip
+            f"UPDATE patients SET {assignments} WHERE id = ?", (*_values(patient), patient.id)
+        ).rowcount
     if not changed:
         raise NotFound(f"no patient {patient.id}")
     return get_patient(connection, patient.id)
@@ -105,6 +108,12 @@ def delete_patient(connection: sqlite3.Connection, patient_id: int) -> None:
     with transaction(connection):
         if not connection.execute("DELETE FROM patients WHERE id = ?", (patient_id,)).rowcount:
             raise NotFound(f"no patient {patient_id}")
+
+
+def _values(patient: Patient) -> tuple:
+    low, high = patient.sessions_per_week or (None, None)
+    return (patient.name, patient.foot_mm, patient.affected_foot, patient.severity,
+            patient.notes, low, high)  # fmt: skip
 
 
 def _patient(row: sqlite3.Row) -> Patient:

@@ -65,9 +65,7 @@ def start_calibration():
 @therapist_required
 def calibration_step():
     """Take the next step (tare, or the weight at the next spot) from the next 2 s of samples."""
-    wizard = current_app.extensions.get("pfsense.wizard")
-    if wizard is None:
-        raise CalibrationError("start the calibration first, with the weight you will use")
+    wizard = _wizard()
     batch = _live().capture(CAPTURE_S)
     if wizard.offsets is None:
         wizard.tare(batch)
@@ -79,9 +77,7 @@ def calibration_step():
 @bp.post("/api/calibration/save")
 @therapist_required
 def save_calibration():
-    wizard = current_app.extensions.get("pfsense.wizard")
-    if wizard is None:
-        raise CalibrationError("start the calibration first, with the weight you will use")
+    wizard = _wizard()
     calibration, check = wizard.result()
     if check is not None and not check.passed:
         raise CalibrationError(
@@ -95,6 +91,13 @@ def save_calibration():
         calibration={"counts_per_n": calibration.counts_per_n, "source": calibration.source},
         check=_check(check),
     )
+
+
+def _wizard() -> CalibrationWizard:
+    wizard = current_app.extensions.get("pfsense.wizard")
+    if wizard is None:
+        raise CalibrationError("start the calibration first, with the weight you will use")
+    return wizard
 
 
 def _describe(wizard: CalibrationWizard) -> dict:
