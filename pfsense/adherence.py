@@ -1,8 +1,10 @@
 """Adherence: sessions done against the plan (mild: 2-3 a week; chronic: daily; or the therapist's
 own, pfsense.doses.SESSIONS_PER_WEEK), week by week, and the current streak.
 
-Weeks run Monday to Sunday. A daily plan's streak counts days in a row with a session; any other
-plan's counts weeks in a row that met it. The week in progress never breaks a streak.
+Weeks run Monday to Sunday, and a week counts the days with at least one complete session: two
+sessions in one day count once, as the plan is about spreading the work over the week. A daily
+plan's streak counts days in a row with a session; any other plan's counts weeks in a row that met
+it. The week in progress never breaks a streak.
 """
 
 import datetime as dt

@@ -30,6 +30,14 @@ def test_a_therapist_sets_a_target_by_demonstration_and_the_patient_runs_the_rou
         page.fill("#new-patient input[name=foot_mm]", "255")
         page.click("#new-patient button[type=submit]")
         page.wait_for_selector("#patient-name:has-text('R. Oller')")
+        page.fill("#edit-patient input[name=foot_mm]", "258")
+        page.click("#edit-patient button[type=submit]")
+        page.wait_for_selector("#message:has-text('patient saved')")
+        assert "258 mm" in page.inner_text("#patients")
+        outside = tmp_path / "outside.csv"
+        outside.write_text("t,force\n" + "".join(f"{i / 80},{200 + i % 40}\n" for i in range(800)))
+        page.set_input_files("#import-file", str(outside))
+        page.wait_for_selector("#message:has-text('imported as session 1')")
         # The demonstration: 10 s of the simulated therapist pressing at about 200 N.
         page.fill("#demo-seconds", "10")
         page.click("#demonstrate")
@@ -76,6 +84,7 @@ def test_a_therapist_sets_a_target_by_demonstration_and_the_patient_runs_the_rou
         assert "complete" in page.inner_text("#detail-title")
         zones = page.locator("#segments tbody tr td:nth-child(3)").all_inner_texts()
         assert zones == ["heel", "arch"]
+        # Adherence counts days with a session: the imported one and this are on the same day.
         assert page.inner_text("#weeks li:last-child") == "1"
         # The session's trace replays on the live page.
         page.click("#replay")

@@ -16,7 +16,7 @@
     }
     $("name").textContent = data.patient.name;
     const a = data.adherence;
-    $("plan").textContent = `plan: ${a.plan_per_week[0]}–${a.plan_per_week[1]} sessions a week`;
+    $("plan").textContent = `plan: ${a.plan_per_week[0]}–${a.plan_per_week[1]} sessions a week; each week below counts the days with one`;
     $("weeks").replaceChildren(...a.weeks.map((w) =>
       el("li", { className: w.met ? "met" : "", title: `week of ${w.monday}`, textContent: String(w.sessions) })));
     $("streak").textContent = `streak: ${a.streak} ${a.streak_unit}`;

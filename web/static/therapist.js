@@ -65,9 +65,37 @@
     $("patient").hidden = false;
     $("patient-name").textContent = data.patient.name;
     $("history-link").href = `/patients/${id}`;
+    const form = $("edit-patient");
+    for (const name of ["name", "foot_mm", "affected_foot", "severity", "notes"]) form.elements[name].value = data.patient[name];
+    [form.elements.per_week_low.value, form.elements.per_week_high.value] = data.patient.plan_per_week;
+    form.dataset.shownPlan = data.patient.sessions_per_week ? "" : data.patient.plan_per_week.join("-");
     $("targets").tBodies[0].replaceChildren(...data.targets.map(targetRow));
     $("routine").tBodies[0].replaceChildren(...data.routine.map(segmentRow));
   }
+
+  $("edit-patient").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { per_week_low, per_week_high, ...fields } = Object.fromEntries(new FormData(event.target));
+    // Left at the severity's default, the plan follows the severity; changed, it is the therapist's.
+    const unchanged = event.target.dataset.shownPlan === `${per_week_low}-${per_week_high}`;
+    fields.sessions_per_week = unchanged ? null : [Number(per_week_low), Number(per_week_high)];
+    if (await attempt(() => call("PUT", `/api/patients/${patientId}`, fields), "patient saved")) {
+      showPatients();
+      showPatient(patientId);
+    }
+  });
+
+  $("import-file").addEventListener("change", async (event) => {
+    const file = event.target.files[0];
+    if (!file) return;
+    const token = document.querySelector('meta[name="csrf-token"]').content;
+    const response = await fetch(`/api/import?patient_id=${patientId}&name=${encodeURIComponent(file.name)}`, {
+      method: "POST", headers: { "Content-Type": "text/csv", "X-CSRF-Token": token }, body: file,
+    });
+    const answer = await response.json();
+    say(response.ok ? `imported as session ${answer.session_id}` : answer.message, !response.ok);
+    event.target.value = "";
+  });
 
   function targetRow(t) {
     const low = el("input", { type: "number", value: t.band_n[0], size: 4 });
