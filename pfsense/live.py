@@ -33,7 +33,7 @@ from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
 from pfsense.store.db import connect
 from pfsense.store.sessions import mark_interrupted
-from pfsense.techniques import Zone
+from pfsense.techniques import Technique, Zone
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ class LiveService:
         calibration = self.processor.calibration
         self.session = LiveSession(self.sensor, calibration, recordings, plan, self._db)
         self._publish(self.processor.finish())
-        self._restart_processing(self._segment_features(0) if plan.segments else None)
+        self._restart_processing(self._session_features_for(plan))
         self._publish_status()
         future.set_result(self.session.describe())
 
@@ -313,6 +313,18 @@ class LiveService:
             self._publish(self.processor.finish())
             self._restart_processing(self._segment_features(new.index))
         self._publish_status()
+
+    def _session_features_for(self, plan: SessionPlan) -> FeatureConfig | None:
+        """A routine starts with its first segment's; a patient's free session is measured
+        against their rolling band and foot; anyone else's against the service's own."""
+        if plan.segments:
+            return self._segment_features(0)
+        if plan.patient_id is None:
+            return None
+        band_n = plan.target(Technique.ROLLING).band_n
+        return FeatureConfig.with_defaults(
+            self.sensor.rate_hz, self.sensor.layout.is_plate, band_n, plan.foot_mm
+        )
 
     def _segment_features(self, index: int) -> FeatureConfig:
         """A segment is measured against the patient's target for its technique, in its zone."""

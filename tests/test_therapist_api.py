@@ -267,6 +267,21 @@ def test_stopping_a_routine_early_keeps_what_was_done_as_interrupted(rolling):
     assert 2.0 < stopped["report"]["segments"][0]["duration_s"] < 4.0
 
 
+def test_a_patients_free_session_is_measured_against_their_band(rolling):
+    live, app = rolling
+    client, csrf = therapist(app)
+    patient_id = add_patient(client, csrf, foot_mm=240)
+    band = {"band_n": [170, 230], "duration_s": 60}
+    client.put(f"/api/patients/{patient_id}/targets/rolling", json=band, headers=csrf)
+    client.post("/api/session/start", json={"patient_id": patient_id}, headers=csrf)
+    assert client.get("/api/status").get_json()["target_band_n"] == [170, 230]
+    assert live.processor.tracker.config.foot_mm == 240
+    session = client.post("/api/session/stop", headers=csrf).get_json()["session"]
+    assert session["report"]["target_band_n"] == [170, 230]
+    assert session["patient_id"] == patient_id
+    assert client.get("/api/status").get_json()["target_band_n"] == [127, 267]  # back to default
+
+
 def test_an_unknown_patient_cannot_start_a_session(rolling):
     live, app = rolling
     client, csrf = browser(app)
