@@ -98,31 +98,21 @@ class LiveService:
 
     def tare(self) -> Calibration:
         """Zero every cell from the next second of samples; refused with weight on or movement."""
-        return self._call(self._begin_tare, COMMAND_TIMEOUT_S + TARE_MIN_S + COLLECT_SLACK_S)
+        doing = "taring (a session's recording keeps one zero throughout)"
+        return self._gather("tare", TARE_MIN_S, self._apply_tare, doing)
 
     def demonstrate(self, seconds: float, tolerance: float = DEFAULT_TOLERANCE) -> dict:
         """Watch a therapist press for `seconds`; the target band, cadence and stroke proposed."""
 
-        def begin(future: Future) -> None:
-            self._refuse_during_session("recording a demonstration")
-            rate_hz = self.sensor.rate_hz
-            calibration = self.processor.calibration
+        def propose(batch: Batch) -> dict:
+            layout, rate_hz = self.sensor.layout, self.sensor.rate_hz
+            return propose_target(batch, layout, self.processor.calibration, rate_hz, tolerance)
 
-            def propose(batch: Batch) -> dict:
-                return propose_target(batch, self.sensor.layout, calibration, rate_hz, tolerance)
-
-            self._collect(future, "a demonstration", seconds, propose)
-
-        return self._call(begin, COMMAND_TIMEOUT_S + seconds + COLLECT_SLACK_S)
+        return self._gather("a demonstration", seconds, propose, "recording a demonstration")
 
     def capture(self, seconds: float) -> Batch:
         """The next `seconds` of raw samples (a calibration step)."""
-
-        def begin(future: Future) -> None:
-            self._refuse_during_session("calibrating")
-            self._collect(future, "a calibration step", seconds, lambda batch: batch)
-
-        return self._call(begin, COMMAND_TIMEOUT_S + seconds + COLLECT_SLACK_S)
+        return self._gather("a calibration step", seconds, lambda batch: batch, "calibrating")
 
     def apply_calibration(self, calibration: Calibration) -> None:
         """Use a new calibration from now on (and store it, through `on_calibrated`)."""
@@ -208,9 +198,15 @@ class LiveService:
                 return
             future.set_exception(ended)
 
-    def _begin_tare(self, future: Future) -> None:
-        self._refuse_during_session("taring (a session's recording keeps one zero throughout)")
-        self._collect(future, "tare", TARE_MIN_S, self._apply_tare)
+    def _gather(self, what: str, seconds: float, finish, doing: str):
+        """`finish(batch)` of the next `seconds` of raw samples, on the acquisition thread; never
+        while a session runs (`doing` says what is refused)."""
+
+        def begin(future: Future) -> None:
+            self._refuse_during_session(doing)
+            self._collect(future, what, seconds, finish)
+
+        return self._call(begin, COMMAND_TIMEOUT_S + seconds + COLLECT_SLACK_S)
 
     def _refuse_during_session(self, doing: str) -> None:
         if self.session is not None:
