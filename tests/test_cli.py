@@ -85,7 +85,7 @@ def test_serve_help_documents_the_safe_default_host():
             "cannot write recording",
         ),
         (["sensors", "--diagnose", "--sensor", "replay:missing.csv"], "missing.csv: no such file"),
-        (["serve", "--sensor", "serial:/dev/ttyACM1"], "not in this version of pfsense yet"),
+        (["serve", "--sensor", "gpio"], "not in this version of pfsense yet"),
         (["frobnicate"], "invalid choice"),
         (["serve", "--port", "70000"], "70000 is out of range: expected 0 to 65535"),
         (["serve", "--host", "999.1.1.1"], "--host must be an address of this computer"),

@@ -1,4 +1,5 @@
-"""The contract every sensor driver keeps, run against each one (sim and replay for now)."""
+"""The contract every sensor driver keeps, run against each one: sim, replay, and serial (the real
+Pico firmware on a pseudo-terminal, tests/fake_pico.py)."""
 
 import threading
 import time
@@ -15,6 +16,8 @@ from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import ALL_FLAGS, SampleFlag
 
 from .conftest import fast_sim
+from .fake_pico import FakePico
+from .firmware import circuitpython
 
 
 def _recorded(tmp_path: Path, layout: str, seconds: float = 20.0) -> Path:
@@ -57,8 +60,16 @@ DRIVERS = {
 }
 
 
-@pytest.fixture(params=sorted(DRIVERS))
+@pytest.fixture(params=[*sorted(DRIVERS), "serial-pico"])
 def sensor(request, tmp_path):
+    if request.param == "serial-pico":
+        with circuitpython() as cp:
+            pico = FakePico(cp, tmp_path / "pico-data").plug_in()
+            sensor = open_sensor(f"serial:{pico.link_path}", SensorOptions(layout="plate4"))
+            yield sensor
+            sensor.close()
+            pico.unplug()
+        return
     sensor = DRIVERS[request.param](tmp_path)
     yield sensor
     sensor.close()
@@ -183,7 +194,7 @@ def test_realtime_never_delivers_a_sample_before_it_was_acquired():
 def test_unknown_sensor_names_say_what_is_expected():
     from pfsense.errors import UnknownSensor
 
-    with pytest.raises(UnknownSensor, match="expected 'sim' or 'replay:PATH'"):
+    with pytest.raises(UnknownSensor, match="expected 'sim', 'replay:PATH' or 'serial:PORT'"):
         open_sensor("bogus")
     with pytest.raises(UnknownSensor, match="not in this version"):
-        open_sensor("serial:/dev/ttyACM1")
+        open_sensor("gpio")

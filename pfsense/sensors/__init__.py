@@ -61,12 +61,20 @@ def open_sensor(name: str, options: SensorOptions | None = None) -> Sensor:
         from pfsense.sensors.replay import ReplaySensor
 
         return ReplaySensor(Path(argument), options.realtime, options.plate_mm)
-    if kind in ("serial", "gpio"):
+    if kind == "serial":
+        from pfsense.sensors.serial_port import SerialSensor
+
+        return SerialSensor(
+            argument or "auto", make_layout(options.layout, options.plate_mm), options.rate_hz
+        )
+    if kind == "gpio":
         raise UnknownSensor(
-            f"the {kind} driver is not in this version of pfsense yet: use 'sim' or 'replay:PATH'"
+            f"the {kind} driver is not in this version of pfsense yet: use 'sim', 'replay:PATH' "
+            "or 'serial:PORT'"
         )
     raise UnknownSensor(
-        f"unknown sensor {name!r}: expected 'sim' or 'replay:PATH' (see 'pfsense sensors')"
+        f"unknown sensor {name!r}: expected 'sim', 'replay:PATH' or 'serial:PORT' "
+        "(see 'pfsense sensors')"
     )
 
 
@@ -91,6 +99,16 @@ def _open_sim(options: SensorOptions) -> Sensor:
     return SimSensor(config, realtime=options.realtime)
 
 
+def _pico_detail() -> str:
+    from pfsense.sensors.serial_port import find_pico_port
+
+    try:
+        port = find_pico_port()
+    except ImportError:
+        return "pyserial is missing"
+    return f"a Pico at {port}" if port else "no Pico plugged in"
+
+
 def available_sensors() -> list[SensorKind]:
     """Every driver this pfsense has, and whether it can be used on this machine."""
     gpio_chips = sorted(str(p) for p in Path("/dev").glob("gpiochip*"))
@@ -106,9 +124,9 @@ def available_sensors() -> list[SensorKind]:
         ),
         SensorKind(
             "serial:PORT",
-            "Raspberry Pi Pico reading the HX711s over USB",
-            False,
-            "not in this version yet",
+            "Raspberry Pi Pico running firmware/pico, over USB (serial:auto finds it)",
+            True,
+            _pico_detail(),
         ),
         SensorKind(
             "gpio",
