@@ -174,6 +174,10 @@ def _sensor_options_parser() -> argparse.ArgumentParser:
         "--script", help="simulator script, e.g. 'rolling@arch:60 force=220; rest:10'"
     )
     group.add_argument(
+        "--pins",
+        help="gpio: DOUT:SCK BCM pins per cell, e.g. 5:6 or 5:6,13:19,20:21,23:24 (the default)",
+    )
+    group.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -248,6 +252,7 @@ def sensor_options(args: argparse.Namespace, realtime: bool = True):
         seed=args.seed,
         script=tuple(parse_script(args.script)) if args.script else None,
         faults=parse_fault_knobs(args.fault, channels),
+        gpio_pins=args.pins,
     )
 
 

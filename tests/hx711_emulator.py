@@ -12,8 +12,9 @@ SETTLING_PERIODS = 4  # 50 ms at 80 SPS (datasheet)
 
 
 class EmulatedHX711:
-    def __init__(self, clock, values, rate_hz=80, first_ready_us=0.0):
+    def __init__(self, clock, values, rate_hz=80, first_ready_us=0.0, power_down_us=POWER_DOWN_US):
         self.clock = clock
+        self.power_down_us = power_down_us
         self.values = iter(values)  # signed counts, one per conversion
         self.period_us = 1e6 / rate_hz
         self.next_ready_us = first_ready_us
@@ -59,7 +60,7 @@ class EmulatedHX711:
 
     def _update(self):
         now = self.clock.now_us
-        if self.sck_high and self.powered and now - self.sck_high_since_us > POWER_DOWN_US:
+        if self.sck_high and self.powered and now - self.sck_high_since_us > self.power_down_us:
             self.powered, self.pulses, self.word = False, 0, None
             self.power_downs += 1
         if self.powered and not self.pulses:

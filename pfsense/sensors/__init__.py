@@ -41,6 +41,7 @@ class SensorOptions:
     script: "tuple[Segment, ...] | None" = None
     loop: bool = True
     faults: "FaultKnobs | None" = None  # None: no faults
+    gpio_pins: str | None = None  # gpio: "DOUT:SCK,..." (BCM), else the defaults
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,14 @@ def open_sensor(name: str, options: SensorOptions | None = None) -> Sensor:
         return SerialSensor(
             argument or "auto", make_layout(options.layout, options.plate_mm), options.rate_hz
         )
-    if kind == "gpio":
-        raise UnknownSensor(
-            f"the {kind} driver is not in this version of pfsense yet: use 'sim', 'replay:PATH' "
-            "or 'serial:PORT'"
-        )
+    if kind == "gpio" and not argument:
+        from pfsense.sensors.gpio import GpioSensor, parse_pins
+
+        layout = make_layout(options.layout, options.plate_mm)
+        pins = parse_pins(options.gpio_pins, len(layout.channels))
+        return GpioSensor(layout, options.rate_hz, pins)
     raise UnknownSensor(
-        f"unknown sensor {name!r}: expected 'sim', 'replay:PATH' or 'serial:PORT' "
+        f"unknown sensor {name!r}: expected 'sim', 'replay:PATH', 'serial:PORT' or 'gpio' "
         "(see 'pfsense sensors')"
     )
 
@@ -130,8 +132,9 @@ def available_sensors() -> list[SensorKind]:
         ),
         SensorKind(
             "gpio",
-            "HX711 wired to this computer's GPIO",
-            False,
-            f"not in this version yet ({', '.join(gpio_chips) or 'no /dev/gpiochip* here'})",
+            "HX711s wired to this computer's GPIO (--pins DOUT:SCK,...): one cell at 10 SPS; "
+            "best effort above",
+            bool(gpio_chips),
+            ", ".join(gpio_chips) or "no /dev/gpiochip* here",
         ),
     ]

@@ -1,0 +1,174 @@
+"""The gpio sensor on gpiozero's MockFactory, against HX711s emulated at the pin level in real
+time (tests/hx711_emulator.py): counts, sign, timing checks, desync, unplugged chips, and the
+sensor contract."""
+
+import itertools
+import threading
+import time
+
+import numpy as np
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPin
+
+from pfsense.errors import ConfigError, SensorTimeout
+from pfsense.layout import make_layout
+from pfsense.sensors.batch import Batch, seq_gaps
+from pfsense.sensors.flags import SampleFlag
+from pfsense.sensors.gpio import GpioSensor, parse_pins
+
+from .hx711_emulator import EmulatedHX711
+
+# gpiozero's mock pins take 25-75 us of Python a SCK-high phase on this machine, more than a Pi's
+# lgpio pins; the tests run the same checks on a clock ten times slower: the driver trusts 500 us,
+# the emulated chip powers down after 600 us.
+SLOWER = 10
+MAX_HIGH_NS = 50_000 * SLOWER
+POWER_DOWN_US = 60.0 * SLOWER
+
+
+class RealClock:
+    """Microseconds of real time, for an emulator driven by the bit-bang as it happens."""
+
+    def __init__(self):
+        self._start = time.perf_counter()
+
+    @property
+    def now_us(self):
+        return (time.perf_counter() - self._start) * 1e6
+
+
+class DoutPin(MockPin):
+    emulator = None
+
+    def _get_state(self):
+        return self.emulator.dout() if self.emulator else super()._get_state()
+
+
+class SckPin(MockPin):
+    emulator = None
+    stall_on_pulse = None  # a test's hook: sleep in this SCK-high phase, as a preempted thread
+
+    def _change_state(self, value):
+        changed = super()._change_state(value)
+        if self.emulator:
+            self.emulator.sck(value)
+            if value and self.stall_on_pulse and self.stall_on_pulse(self.emulator):
+                time.sleep(0.002)  # 2 ms: well past both limits
+        return changed
+
+
+def wire(values_per_cell, pins=((5, 6), (13, 19)), rate_hz=80):
+    """A MockFactory with an emulated HX711 on each (DOUT, SCK) pair."""
+    factory = MockFactory()
+    clock = RealClock()
+    emulators = []
+    for (dout, sck), values in zip(pins, values_per_cell, strict=False):
+        emulator = EmulatedHX711(clock, values, rate_hz, power_down_us=POWER_DOWN_US)
+        factory.pin(dout, pin_class=DoutPin).emulator = emulator
+        factory.pin(sck, pin_class=SckPin).emulator = emulator
+        emulators.append(emulator)
+    return factory, emulators
+
+
+def sensor_on(factory, layout=None, pins=((5, 6),)):
+    layout = layout or make_layout("single")
+    return GpioSensor(layout, 80, pins, factory, max_high_ns=MAX_HIGH_NS)
+
+
+def read_samples(sensor, count, timeout_s=2.0) -> Batch:
+    return Batch.concat([sensor.read(timeout_s) for _ in range(count)])
+
+
+def test_each_cells_signed_reading_arrives():
+    factory, _ = wire([itertools.cycle([-5, 3]), itertools.cycle([70000, -70000])])
+    with sensor_on(factory) as one:
+        batch = read_samples(one, 6)
+    clean = batch.flags[:, 0] == 0  # a rare read the machine's load disturbed is flagged, not kept
+    assert clean.sum() >= 5
+    assert set(batch.counts[clean, 0]) <= {-5, 3}  # negatives too: the sign is right
+    assert np.all(seq_gaps(batch.seq) == 0)
+    assert np.all(np.diff(batch.t_s) > 0)
+    layout = make_layout("plate4")
+    pins = ((5, 6), (13, 19), (20, 21), (23, 24))
+    factory, _ = wire([itertools.count(100 * (k + 1)) for k in range(4)], pins)
+    with sensor_on(factory, layout, pins) as four:
+        batch = read_samples(four, 5)
+    assert batch.counts.shape == (5, 4)
+    assert np.all(np.diff(batch.counts, axis=0) >= 1)  # newer conversions, never older
+
+
+def test_a_read_with_an_sck_high_phase_over_50_us_is_thrown_away_and_retried():
+    factory, (emulator,) = wire([itertools.count(1000)])
+    disturbed = {"done": 0}
+
+    def stall_once(em):
+        if em.pulses == 12 and not disturbed["done"]:
+            disturbed["done"] = 1
+            return True
+        return False
+
+    factory.pin(6).stall_on_pulse = stall_once
+    with sensor_on(factory) as sensor:
+        batch = read_samples(sensor, 3)
+        assert sensor.discarded_reads >= 1
+    assert not batch.flags.any()  # the retry read a whole conversion
+    assert emulator.power_downs == 1  # 2 ms high: the chip really did power down
+
+
+def test_a_desync_is_flagged():
+    factory, (emulator,) = wire([itertools.count(0)])
+    emulator.desync = True
+    with sensor_on(factory) as sensor:
+        batch = read_samples(sensor, 2)
+    assert np.all(batch.flags[:, 0] & SampleFlag.DESYNC)
+
+
+def test_an_unplugged_hx711_times_out_rather_than_hanging():
+    factory, (emulator,) = wire([itertools.count(0)])
+    emulator.unplugged = True
+    with sensor_on(factory) as sensor:
+        started = time.monotonic()
+        with pytest.raises(SensorTimeout, match="DOUT stays high"):
+            sensor.read(0.3)
+        assert time.monotonic() - started < 1.0
+
+
+def test_one_cell_of_four_unplugged_is_flagged_and_the_others_read():
+    pins = ((5, 6), (13, 19), (20, 21), (23, 24))
+    factory, emulators = wire([itertools.count(10) for _ in range(4)], pins)
+    emulators[2].unplugged = True
+    with sensor_on(factory, make_layout("plate4"), pins) as sensor:
+        batch = read_samples(sensor, 2)
+    assert np.all(batch.flags[:, 2] == SampleFlag.TIMEOUT)
+    assert not batch.flags[:, [0, 1, 3]].any()
+
+
+def test_close_from_another_thread_wakes_a_blocked_reader():
+    factory, (emulator,) = wire([itertools.count(0)])
+    emulator.unplugged = True
+    sensor = sensor_on(factory)
+    sensor.start()
+    outcome = []
+
+    def reader():
+        try:
+            sensor.read(30.0)
+        except Exception as error:
+            outcome.append(type(error).__name__)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    time.sleep(0.1)
+    sensor.close()
+    thread.join(5)
+    assert outcome == ["SensorClosed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "channels", "message"),
+    [("5-6", 1, "expected DOUT:SCK"), ("5:6", 4, "gives 1 cells, the layout has 4"),
+     ("5:99", 1, "0 to 27")],
+)  # fmt: skip
+def test_bad_pins_are_refused_clearly(text, channels, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_pins(text, channels)
