@@ -23,6 +23,8 @@ class Diagnosis:
     lost_samples: int = 0
     timeouts: int = 0
     flagged: dict = field(default_factory=dict)
+    glitch_rate: float = 0.0  # readings flagged or thrown away by the driver, per reading
+    discarded_reads: int = 0  # gpio: reads thrown away for an SCK-high phase over 50 us
     per_channel: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
 
@@ -46,6 +48,7 @@ def diagnose(sensor: Sensor, seconds: float) -> Diagnosis:
             first_t_s = batch.t_s[0] if first_t_s is None else first_t_s
             if batch.t_s[-1] - first_t_s >= seconds:
                 break
+    report.discarded_reads = int(sensor.describe().get("discarded_reads", 0))
     if batches:
         _summarise(report, Batch.concat(batches))
     else:
@@ -60,6 +63,9 @@ def _summarise(report: Diagnosis, batch: Batch) -> None:
     report.lost_samples = int(seq_gaps(batch.seq).sum())
     for flag in SampleFlag:
         report.flagged[flag.name] = int(np.count_nonzero(batch.flags & flag))
+    readings = batch.counts.size + report.discarded_reads
+    glitches = int(np.count_nonzero(batch.flags)) + report.discarded_reads
+    report.glitch_rate = glitches / readings if readings else 0.0
     for index, name in enumerate(report.channels):
         counts = batch.counts[:, index]
         unique = len(np.unique(counts))
@@ -91,6 +97,8 @@ def format_report(report: Diagnosis) -> str:
         f"{report.nominal_rate_hz:g} nominal",
         f"  lost samples (sequence gaps): {report.lost_samples}; read timeouts: {report.timeouts}",
         "  flagged: " + (", ".join(f"{k} {v}" for k, v in report.flagged.items() if v) or "none"),
+        f"  glitch rate: {100 * report.glitch_rate:.2f} % of readings flagged or thrown away "
+        f"({report.discarded_reads} thrown away by the driver)",
     ]
     for name, stats in report.per_channel.items():
         lines.append(

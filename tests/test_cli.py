@@ -174,6 +174,9 @@ def test_sensors_lists_every_driver_and_diagnoses_one():
     assert report.returncode == 0, report.stderr
     assert "80.0 samples/s achieved" in report.stdout
     assert "SATURATED" in report.stdout
+    # The simulator saturates 5 % of readings: the glitch rate says so.
+    rate = float(report.stdout.split("glitch rate: ")[1].split(" %")[0])
+    assert 2.0 < rate < 10.0, report.stdout
 
 
 def test_diagnose_finds_a_stuck_channel(tmp_path):

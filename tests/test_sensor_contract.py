@@ -1,6 +1,8 @@
-"""The contract every sensor driver keeps, run against each one: sim, replay, and serial (the real
-Pico firmware on a pseudo-terminal, tests/fake_pico.py)."""
+"""The contract every sensor driver keeps, run against each one: sim, replay, serial (the real
+Pico firmware on a pseudo-terminal, tests/fake_pico.py) and gpio (gpiozero's MockFactory with
+emulated HX711s, tests/test_gpio_sensor.py)."""
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 
 from pfsense.adc import COUNTS_MAX, COUNTS_MIN
 from pfsense.errors import SensorClosed, SensorError
+from pfsense.layout import make_layout
 from pfsense.recording import RecordingWriter
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch, seq_gaps
@@ -60,8 +63,21 @@ DRIVERS = {
 }
 
 
-@pytest.fixture(params=[*sorted(DRIVERS), "serial-pico"])
+def _gpio_on_mock_pins():
+    from .test_gpio_sensor import sensor_on, wire
+
+    pins = ((5, 6), (13, 19), (20, 21), (23, 24))
+    factory, _ = wire([itertools.count(1000 * (k + 1)) for k in range(4)], pins)
+    return sensor_on(factory, make_layout("plate4"), pins)
+
+
+@pytest.fixture(params=[*sorted(DRIVERS), "serial-pico", "gpio-mock"])
 def sensor(request, tmp_path):
+    if request.param == "gpio-mock":
+        sensor = _gpio_on_mock_pins()
+        yield sensor
+        sensor.close()
+        return
     if request.param == "serial-pico":
         with circuitpython() as cp:
             pico = FakePico(cp, tmp_path / "pico-data").plug_in()

@@ -12,6 +12,7 @@ Honestly: this is fine for one cell at 10 SPS and best effort above; for 80 SPS 
 use the Pico (serial:auto), whose microcontroller does the timing-critical part.
 """
 
+import threading
 import time
 
 import numpy as np
@@ -131,7 +132,8 @@ class GpioSensor(Sensor):
         self._chips: list[HX711Pins] = []
         self._seq = SEQ_MODULO - 1
         self._started_ns = 0
-        self._lost = False
+        self._wall_offset_s = 0.0
+        self._io = threading.Lock()  # the pins: one sample at a time, or close
 
     @property
     def discarded_reads(self) -> int:
@@ -146,11 +148,13 @@ class GpioSensor(Sensor):
             self._chips = [HX711Pins(factory, d, s, self._max_high_ns) for d, s in self.pins]
         if not self._started_ns:
             self._started_ns = time.perf_counter_ns()
+            self._wall_offset_s = time.time()  # acquired_at: the same clock as t_s, in Unix time
 
     def _close(self) -> None:
-        for chip in self._chips:
-            chip.close()
-        self._chips = []
+        with self._io:  # a read in another thread finishes its sample first (it sees _wake)
+            for chip in self._chips:
+                chip.close()
+            self._chips = []
 
     def _pin_factory(self):
         if self._factory is not None:
@@ -171,7 +175,8 @@ class GpioSensor(Sensor):
         while row is None:
             if self._closed or not self._running:
                 raise SensorClosed(f"sensor {self.name!r} was closed while reading")
-            row = self._sample(deadline)
+            with self._io:
+                row = self._sample(deadline) if self._chips else None
             if row is None and time.monotonic() >= deadline:
                 raise SensorTimeout(
                     f"no conversion from the HX711 on GPIO {self.pins} for {timeout_s:g} s: "
@@ -181,7 +186,7 @@ class GpioSensor(Sensor):
         self._seq = (self._seq + 1) % SEQ_MODULO
         return Batch(
             np.array([t_s]),
-            np.array([time.time()]),
+            np.array([t_s + self._wall_offset_s]),
             np.array([self._seq], dtype=np.uint16),
             np.array([counts], dtype=COUNTS_DTYPE),
             np.array([flags], dtype=FLAGS_DTYPE),
@@ -195,7 +200,8 @@ class GpioSensor(Sensor):
         for index, chip in enumerate(self._chips):
             wait_s = 3 * period_s
             for _attempt in range(RETRIES):
-                if not _wait_ready(chip, min(deadline, time.monotonic() + wait_s)):
+                until = min(deadline, time.monotonic() + wait_s)
+                if not _wait_ready(chip, until, self._wake):
                     flags[index] = SampleFlag.TIMEOUT
                     break
                 t_s = t_s if t_s is not None else (time.perf_counter_ns() - self._started_ns) / 1e9
@@ -215,9 +221,9 @@ class GpioSensor(Sensor):
         return t_s, counts, flags
 
 
-def _wait_ready(chip: HX711Pins, until: float) -> bool:
+def _wait_ready(chip: HX711Pins, until: float, wake: threading.Event) -> bool:
+    """DOUT low before `until`; False on a timeout, or at once when stop() or close() wakes us."""
     while not chip.ready():
-        if time.monotonic() >= until:
+        if time.monotonic() >= until or wake.wait(POLL_S):
             return False
-        time.sleep(POLL_S)
     return True
