@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=16,
         help="web server threads; each open page holds one (default 16)",
     )
+    serve.add_argument(
+        "--cues",
+        default="off",
+        help="buttons and lights on the Pi's GPIO: off (default), or pins such as "
+        "button=17,led=27,buzzer=22 (BCM; any of them)",
+    )
     _feature_options(serve)
     serve.set_defaults(handler=cmd_serve)
 
@@ -265,9 +271,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pfsense.web import create_app
 
     home = data_dir(args.data_dir)
-    # Refuse a bad --target or --foot-mm before touching the sensor.
+    from pfsense.cues import CuePins
+
+    # Refuse a bad --target, --foot-mm or --cues before touching the sensor.
     target_band_arg(args.target)
     foot_mm_arg(args.foot_mm)
+    CuePins.parse(args.cues)
     sensor = open_sensor(args.sensor, sensor_options(args))
     features = features_arg(args, sensor.rate_hz, sensor.layout.is_plate)
     live = LiveService(
@@ -299,14 +308,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"pfsense: bound to {args.host}: other devices on your network can open this page",
             flush=True,
         )
+    cues = _start_cues(live, args.cues)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        if cues is not None:
+            cues.close()
         live.stop()
         server.close()
     return 0
+
+
+def _start_cues(live, text: str):
+    """The button, LED and buzzer if asked for; without GPIO they are off, said once."""
+    from pfsense.cues import CuePins, Cues
+
+    if text == "off":
+        return None
+    cues = Cues(live, CuePins.parse(text))
+    if cues.start():
+        print(f"pfsense: cues on GPIO: {text}", flush=True)
+        return cues
+    print("pfsense: cues are off: no usable GPIO on this computer (see the log)", flush=True)
+    return None
 
 
 def _calibration_for(sensor, home):

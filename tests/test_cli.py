@@ -87,6 +87,7 @@ def test_serve_help_documents_the_safe_default_host():
         (["sensors", "--diagnose", "--sensor", "replay:missing.csv"], "missing.csv: no such file"),
         (["serve", "--sensor", "gpio", "--pins", "5:6:7"], "--pins '5:6:7': expected DOUT:SCK"),
         (["serve", "--sensor", "gpio", "--pins", "5:40"], "the Pi's GPIO pins are 0 to 27"),
+        (["serve", "--cues", "lamp=3"], "--cues 'lamp=3': expected off, or button=N"),
         (["frobnicate"], "invalid choice"),
         (["serve", "--port", "70000"], "70000 is out of range: expected 0 to 65535"),
         (["serve", "--host", "999.1.1.1"], "--host must be an address of this computer"),
