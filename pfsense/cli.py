@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sensors.set_defaults(handler=cmd_sensors)
     cli_store.add_commands(commands)
+    cli_store.add_service_command(commands)
     cli_calibrate.add_command(commands, sensor_options)
     return parser
 

@@ -66,6 +66,55 @@ def add_commands(commands) -> None:
     imported.set_defaults(handler=cmd_import)
 
 
+def add_service_command(commands) -> None:
+    service = commands.add_parser(
+        "install-service",
+        help="start pfsense at boot on a Raspberry Pi (systemd)",
+        description="Write /etc/systemd/system/pfsense.service (run with sudo) and enable it: "
+        "pfsense then serves on all interfaces so a phone on the network can open the page, "
+        "and restarts if it fails.",
+    )
+    service.add_argument("--user", help="who runs it (default: the user who ran sudo)")
+    service.add_argument("--port", type=int, default=8080)
+    service.add_argument("--sensor", default="serial:auto", help="default serial:auto (a Pico)")
+    service.add_argument("--layout", default="single", help="single or plate4")
+    service.add_argument("--cues", default="off", help="as for serve, e.g. button=17,led=27")
+    service.add_argument("--dry-run", action="store_true", help="print the unit, change nothing")
+    service.add_argument("--unit-dir", default=None, help=argparse.SUPPRESS)  # for the tests
+    service.add_argument("--no-start", action="store_true", help="write it, do not enable it")
+    service.set_defaults(handler=cmd_install_service)
+
+
+def cmd_install_service(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from pfsense import service
+    from pfsense.cues import CuePins
+
+    CuePins.parse(args.cues)
+    user = args.user or os.environ.get("SUDO_USER") or getpass.getuser()
+    data_dir = args.data_dir or str(_home_of(user) / ".local/share/pfsense")
+    serve_args = ["--sensor", args.sensor, "--layout", args.layout, "--cues", args.cues]
+    if args.dry_run:
+        print(service.unit_text(user, service.this_pfsense(), data_dir, serve_args, args.port))
+        return 0
+    unit_dir = Path(args.unit_dir) if args.unit_dir else service.UNIT_DIR
+    path = service.install(user, data_dir, serve_args, args.port, unit_dir, not args.no_start)
+    print(f"wrote {path}" + ("" if args.no_start else "; enabled and started"))
+    return 0
+
+
+def _home_of(user: str) -> Path:
+    """The user's home, or where Raspberry Pi OS puts it for a user not on this machine."""
+    import pwd
+
+    try:
+        return Path(pwd.getpwnam(user).pw_dir)
+    except KeyError:
+        return Path("/home") / user
+
+
 def cmd_patients(args: argparse.Namespace) -> int:
     from pfsense.store import patients, targets
 

@@ -3,6 +3,7 @@ Pico firmware on a pseudo-terminal, tests/fake_pico.py) and gpio (gpiozero's Moc
 emulated HX711s, tests/test_gpio_sensor.py)."""
 
 import itertools
+import os
 import threading
 import time
 from pathlib import Path
@@ -71,8 +72,32 @@ def _gpio_on_mock_pins():
     return sensor_on(factory, make_layout("plate4"), pins)
 
 
-@pytest.fixture(params=[*sorted(DRIVERS), "serial-pico", "gpio-mock"])
+# Hardware in the loop: the same contract on a real Pico or real pins when these name them, e.g.
+# PFSENSE_HIL_SERIAL=/dev/ttyACM1 PFSENSE_HIL_LAYOUT=plate4 or PFSENSE_HIL_GPIO=5:6.
+HARDWARE = {
+    "serial-hardware": ("PFSENSE_HIL_SERIAL", lambda value: f"serial:{value}"),
+    "gpio-hardware": ("PFSENSE_HIL_GPIO", lambda value: "gpio"),
+}
+
+
+def _on_hardware(param: str):
+    variable, name = HARDWARE[param]
+    value = os.environ.get(variable)
+    if not value:
+        pytest.skip(f"no hardware: set {variable} to run the contract on a real sensor")
+    layout = os.environ.get("PFSENSE_HIL_LAYOUT", "single")
+    extra = {"gpio_pins": value} if param == "gpio-hardware" else {}
+    rate = int(os.environ.get("PFSENSE_HIL_RATE", "80" if param == "serial-hardware" else "10"))
+    return open_sensor(name(value), SensorOptions(layout=layout, rate_hz=rate, **extra))
+
+
+@pytest.fixture(params=[*sorted(DRIVERS), "serial-pico", "gpio-mock", *HARDWARE])
 def sensor(request, tmp_path):
+    if request.param in HARDWARE:
+        sensor = _on_hardware(request.param)
+        yield sensor
+        sensor.close()
+        return
     if request.param == "gpio-mock":
         sensor = _gpio_on_mock_pins()
         yield sensor
