@@ -13,6 +13,7 @@ BENCHMARKS = (
     "bench_dsp_speed.py",
     "bench_dsp_accuracy.py",
     "bench_store.py",
+    "bench_serial.py",
 )
 
 for name in BENCHMARKS:
