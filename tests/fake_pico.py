@@ -76,6 +76,21 @@ class FakePico:
         self._thread.start()
         return self
 
+    def soft_reset(self):
+        """The firmware starts again on the same USB link (Ctrl-D, or a crash and reload): its
+        count and clock from zero, and stopped until told to start."""
+        self._stop.set()
+        self._thread.join(5)
+        clock = self.cp.microcontroller.clock
+        clock.now_us = 0.0
+        self.firmware = self.cp.main.Firmware(
+            self.port, self.firmware.all_channels, lambda: int(clock.now_us),
+            self.cp.microcontroller.delay_us,
+        )  # fmt: skip
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
     def unplug(self):
         self._stop.set()
         self._thread.join(5)

@@ -128,6 +128,19 @@ def test_the_pico_can_be_unplugged_and_plugged_in_again(pico):
     assert seq_gaps(np.concatenate([before.seq, after.seq])).sum() >= 1
 
 
+def test_a_pico_that_resets_mid_stream_is_started_again_and_the_break_counted(pico):
+    with open_sensor(f"serial:{pico.link_path}", SensorOptions(layout="plate4")) as sensor:
+        before = read_samples(sensor, 40)
+        pico.soft_reset()
+        with pytest.raises(SensorTimeout, match="connected but silent"):
+            drain(sensor)
+        after = read_samples(sensor, 40)
+    assert after.t_s[0] > before.t_s[-1]
+    assert after.flags[0, 0] & SampleFlag.DROPPED
+    assert seq_gaps(np.concatenate([before.seq, after.seq])).sum() >= 1
+    np.testing.assert_allclose(np.diff(after.t_s)[1:], 1 / 80, atol=2e-4)
+
+
 def drain(sensor):
     """Read what is left until a read times out."""
     while True:

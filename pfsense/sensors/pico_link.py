@@ -14,7 +14,9 @@ from pfsense.errors import SensorError
 from pfsense.sensors.batch import SEQ_MODULO
 
 MAX_LINE_BYTES = 200  # 4 channels of 24-bit counts fit in ~60; more is garbage
-LATE_WINDOW_US = 1_000_000  # a frame a second older than the last is a Pico that started again
+# A frame this far behind the last one came late; further behind, the Pico started again.
+LATE_FRAMES = 16
+LATE_WINDOW_US = 200_000
 
 
 class LinkError(SensorError, ValueError):
@@ -64,8 +66,9 @@ def parse_line(line: bytes, channels: int) -> Frame | str:
 
 
 class SequenceCheck:
-    """What each frame's sequence number means, with counts of what was not kept. The Pico's
-    clock going backwards means it started again (a reset), whatever its sequence number says."""
+    """What each frame's sequence number means, with counts of what was not kept. A frame a little
+    behind the last (a few frames, a fraction of a second) came late; one further behind, or whose
+    clock went back further, is from a Pico that started again (a reset)."""
 
     def __init__(self) -> None:
         self.last: int | None = None
@@ -82,17 +85,23 @@ class SequenceCheck:
         >>> [check.accept(seq, t_us) for seq, t_us in frames + [(0, 1000)]]
         ['next', 'next', 'duplicate', 'gap', 'late', 'restart']
         """
-        if self.last is None or t_us < self.last_t_us - LATE_WINDOW_US:
-            kind = "next" if self.last is None else "restart"
-            self.restarts += kind == "restart"
-            self.last, self.last_t_us = seq, t_us
-            return kind
+        if self.last is None:
+            return self._keep(seq, t_us, "next")
         ahead = (seq - self.last) % SEQ_MODULO
+        behind = SEQ_MODULO - ahead
+        if t_us < self.last_t_us - LATE_WINDOW_US or (
+            ahead > SEQ_MODULO // 2 and behind > LATE_FRAMES
+        ):
+            self.restarts += 1
+            return self._keep(seq, t_us, "restart")
         if ahead == 0:
             self.duplicates += 1
             return "duplicate"
-        if ahead > SEQ_MODULO // 2:  # behind: it came after frames sent later
+        if ahead > SEQ_MODULO // 2:
             self.late += 1
             return "late"
-        self.last, self.last_t_us = seq, max(self.last_t_us, t_us)
-        return "next" if ahead == 1 else "gap"
+        return self._keep(seq, t_us, "next" if ahead == 1 else "gap")
+
+    def _keep(self, seq: int, t_us: int, kind: str) -> str:
+        self.last, self.last_t_us = seq, t_us
+        return kind

@@ -127,9 +127,12 @@ class SerialSensor(Sensor):
             if rows:
                 return self._batch(rows)
             if time.monotonic() >= deadline:
+                # A Pico whose firmware restarted without leaving USB (a soft reset) waits to
+                # be told to start again: tell it, every time it goes quiet.
+                self._send(b"start\n")
                 raise SensorTimeout(
                     f"{self.port_name}: no frame for {timeout_s:g} s: the Pico is connected but "
-                    "silent (an HX711 unpowered, or the firmware not running)"
+                    "silent (restarting, or the firmware not running)"
                 )
 
     # The port.
