@@ -180,6 +180,13 @@ def test_sensors_lists_every_driver_and_diagnoses_one():
     assert 2.0 < rate < 10.0, report.stdout
 
 
+@pytest.mark.skipif(bool(list(Path("/dev").glob("gpiochip*"))), reason="this computer has GPIO")
+def test_the_gpio_sensor_without_gpio_says_so():
+    result = pfsense("serve", "--sensor", "gpio")
+    assert result.returncode == 2
+    assert "no GPIO on this computer" in result.stderr
+
+
 def test_diagnose_finds_a_stuck_channel(tmp_path):
     stuck = tmp_path / "stuck.csv"
     stuck.write_text("t,force\n" + "".join(f"{i / 80},5\n" for i in range(200)))

@@ -4,6 +4,7 @@ Open one by name: ``open_sensor("sim", SensorOptions(layout="plate4"))`` or
 ``open_sensor("replay:session.csv")``.
 """
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +74,11 @@ def open_sensor(name: str, options: SensorOptions | None = None) -> Sensor:
 
         layout = make_layout(options.layout, options.plate_mm)
         pins = parse_pins(options.gpio_pins, len(layout.channels))
+        if not _gpio_chips() and not os.environ.get("GPIOZERO_PIN_FACTORY"):
+            raise ConfigError(
+                "no GPIO on this computer (no /dev/gpiochip*): the gpio sensor runs on a "
+                "Raspberry Pi; use 'sim' here, or 'serial:auto' with a Pico"
+            )
         return GpioSensor(layout, options.rate_hz, pins)
     raise UnknownSensor(
         f"unknown sensor {name!r}: expected 'sim', 'replay:PATH', 'serial:PORT' or 'gpio' "
@@ -101,6 +107,10 @@ def _open_sim(options: SensorOptions) -> Sensor:
     return SimSensor(config, realtime=options.realtime)
 
 
+def _gpio_chips() -> list[str]:
+    return sorted(str(p) for p in Path("/dev").glob("gpiochip*"))
+
+
 def _pico_detail() -> str:
     from pfsense.sensors.serial_port import find_pico_port
 
@@ -113,7 +123,7 @@ def _pico_detail() -> str:
 
 def available_sensors() -> list[SensorKind]:
     """Every driver this pfsense has, and whether it can be used on this machine."""
-    gpio_chips = sorted(str(p) for p in Path("/dev").glob("gpiochip*"))
+    gpio_chips = _gpio_chips()
     return [
         SensorKind(
             "sim",
