@@ -41,3 +41,15 @@ class Calibration:
         return np.rint(
             np.asarray(force_n, dtype=float) * scale + np.asarray(self.offset_counts, dtype=float)
         )
+
+
+# A 50 kg, 1 mV/V load cell on an HX711 at gain 128 and 3.3 V: 1e-3 x 2 x 128 x 2^23 / 490.3 N.
+TYPICAL_COUNTS_PER_N = 4379.6
+
+
+def uncalibrated(channels: int) -> Calibration:
+    """What real hardware reads with until it is tared and calibrated: zero offsets and a
+    typical cell's scale, so the page shows roughly sensible newtons from the start."""
+    return Calibration(
+        (0.0,) * channels, (TYPICAL_COUNTS_PER_N,) * channels, "nominal (not calibrated)"
+    )

@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from pfsense.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN
-from pfsense.calibration import Calibration
+from pfsense.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN, sign_extend_24
+from pfsense.calibration import uncalibrated
 from pfsense.errors import ConfigError, SensorClosed, SensorTimeout
 from pfsense.layout import Layout
 from pfsense.sensors.base import Sensor
@@ -30,7 +30,6 @@ RETRIES = 3
 SETTLING_PERIODS = 4  # after a power-down: 400 ms at 10 SPS, 50 ms at 80 SPS (datasheet)
 POLL_S = 0.0005
 DEFAULT_PINS = ((5, 6), (13, 19), (20, 21), (23, 24))  # (DOUT, SCK) per cell, BCM numbering
-NOMINAL_COUNTS_PER_N = 4379.6  # a 50 kg, 1 mV/V cell at gain 128, until calibrated
 
 
 class HX711Pins:
@@ -78,15 +77,6 @@ class HX711Pins:
             pin.close()
 
 
-def signed_24(raw: int) -> int:
-    """A 24-bit two's-complement reading as a Python int.
-
-    >>> signed_24(0xFFFFFE), signed_24(0x000001)
-    (-2, 1)
-    """
-    return raw - (1 << 24) if raw & 0x800000 else raw
-
-
 def parse_pins(text: str | None, channels: int) -> tuple[tuple[int, int], ...]:
     """`--pins 5:6,13:19` as ((DOUT, SCK), ...), one pair per channel; the defaults otherwise.
 
@@ -122,10 +112,7 @@ class GpioSensor(Sensor):
         """`factory`: a gpiozero pin factory (default: the Pi's); `max_high_ns`: the longest
         SCK-high phase trusted (the tests' mock pins are slower than a Pi's, and scale it)."""
         channels = len(layout.channels)
-        calibration = Calibration(
-            (0.0,) * channels, (NOMINAL_COUNTS_PER_N,) * channels, "nominal (not calibrated)"
-        )
-        super().__init__("gpio", layout, rate_hz, calibration)
+        super().__init__("gpio", layout, rate_hz, uncalibrated(channels))
         self.pins = pins or DEFAULT_PINS[:channels]
         self._factory = factory
         self._max_high_ns = max_high_ns
@@ -209,7 +196,7 @@ class GpioSensor(Sensor):
                 if word is None:  # disturbed, maybe powered down: the next conversion may come
                     wait_s = (3 + SETTLING_PERIODS) * period_s  # only after the settling time
                     continue
-                counts[index] = signed_24(word)
+                counts[index] = sign_extend_24(word)
                 flags[index] = 0 if chip.in_step() else SampleFlag.DESYNC
                 if counts[index] in (COUNTS_MAX, COUNTS_MIN):
                     flags[index] |= SampleFlag.SATURATED

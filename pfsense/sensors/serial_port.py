@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pfsense.adc import COUNTS_DTYPE
-from pfsense.calibration import Calibration
+from pfsense.calibration import uncalibrated
 from pfsense.errors import SensorClosed, SensorTimeout
 from pfsense.layout import Layout
 from pfsense.sensors.base import Sensor
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 RECONNECT_EVERY_S = 0.5
 POLL_S = 0.02  # the longest a read waits on the port at a time, so close() is felt quickly
 PICO_USB_VENDORS = (0x2E8A, 0x239A)  # Raspberry Pi; Adafruit (CircuitPython's own)
-NOMINAL_COUNTS_PER_N = 4379.6  # a 50 kg, 1 mV/V cell at gain 128, until calibrated
 
 
 @dataclass
@@ -63,12 +62,7 @@ def find_pico_port(ports=None) -> str | None:
 
 class SerialSensor(Sensor):
     def __init__(self, port: str, layout: Layout, rate_hz: int = 80, open_port=None) -> None:
-        calibration = Calibration(
-            (0.0,) * len(layout.channels),
-            (NOMINAL_COUNTS_PER_N,) * len(layout.channels),
-            "nominal (not calibrated)",
-        )
-        super().__init__(f"serial:{port}", layout, rate_hz, calibration)
+        super().__init__(f"serial:{port}", layout, rate_hz, uncalibrated(len(layout.channels)))
         self.port_name = port
         self.stats = LinkStats()
         self._open_port = open_port or _open_serial
