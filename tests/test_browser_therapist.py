@@ -33,7 +33,7 @@ def test_a_therapist_sets_a_target_by_demonstration_and_the_patient_runs_the_rou
         page.fill("#edit-patient input[name=foot_mm]", "258")
         page.click("#edit-patient button[type=submit]")
         page.wait_for_selector("#message:has-text('patient saved')")
-        assert "258 mm" in page.inner_text("#patients")
+        page.wait_for_selector("#patients:has-text('258 mm')")  # the list, refreshed
         outside = tmp_path / "outside.csv"
         outside.write_text("t,force\n" + "".join(f"{i / 80},{200 + i % 40}\n" for i in range(800)))
         page.set_input_files("#import-file", str(outside))
