@@ -33,7 +33,7 @@ from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
 from pfsense.store.db import connect
 from pfsense.store.sessions import mark_interrupted
-from pfsense.techniques import Technique, Zone
+from pfsense.techniques import Zone
 
 log = logging.getLogger(__name__)
 
@@ -311,45 +311,20 @@ class LiveService:
         self._publish_status()
 
     def _session_features_for(self, plan: SessionPlan) -> FeatureConfig | None:
-        """A routine starts with its first segment's; a patient's free session is measured
-        against their rolling band and foot; anyone else's against the service's own."""
         if plan.segments:
             return self._segment_features(0)
-        if plan.patient_id is None:
-            return None
-        band_n = plan.target(Technique.ROLLING).band_n
-        return FeatureConfig.with_defaults(
-            self.sensor.rate_hz, self.sensor.layout.is_plate, band_n, plan.foot_mm
-        )
+        return plan.free_features(self.sensor.rate_hz, self.sensor.layout.is_plate)
 
     def _segment_features(self, index: int) -> FeatureConfig:
-        """A segment is measured against the patient's target for its technique, in its zone."""
+        """The segment's measures; a single cell is also told the segment's zone."""
         plan = self.session.plan
-        segment = plan.segments[index]
-        config = FeatureConfig.with_defaults(
-            self.sensor.rate_hz,
-            self.sensor.layout.is_plate,
-            plan.target(segment.technique).band_n,
-            plan.foot_mm,
-        )
-        if segment.zone in SOLE_ZONES:
-            config = replace(config, asked_zones=(segment.zone,))
         if not self.sensor.layout.is_plate:
-            self._zone = segment.zone if segment.zone in SOLE_ZONES else None
-        return config
+            zone = plan.segments[index].zone
+            self._zone = zone if zone in SOLE_ZONES else None
+        return plan.segment_features(index, self.sensor.rate_hz, self.sensor.layout.is_plate)
 
     def _segment_report(self, index: int) -> dict:
-        plan = self.session.plan
-        segment = plan.segments[index]
-        target = plan.target(segment.technique)
-        result = report(
-            self.processor,
-            self._stats()["samples"],
-            None,
-            planned=segment.technique,
-            cadence_per_min=target.cadence_per_min,
-        )
-        return {**result, "zone": segment.zone.value, "planned_s": segment.duration_s}
+        return self.session.plan.segment_report(index, self.processor, self._stats()["samples"])
 
     def _restart_processing(self, features: FeatureConfig | None = None) -> None:
         """Features from zero, keeping the zero the old processing had reached; `features` for

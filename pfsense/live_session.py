@@ -10,10 +10,13 @@ import datetime as dt
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pfsense.analysis import report
 from pfsense.calibration import Calibration
+from pfsense.dsp.coverage import SOLE_ZONES
+from pfsense.dsp.features import FeatureConfig
 from pfsense.errors import ConfigError
 from pfsense.recording import RecordingWriter
 from pfsense.routine_clock import RoutineClock, Step
@@ -41,6 +44,32 @@ class SessionPlan:
 
     def target(self, technique: Technique) -> Target:
         return self.targets.get(technique) or default_target(technique)
+
+    def free_features(self, rate_hz: float, is_plate: bool) -> FeatureConfig | None:
+        """A patient's free session is measured against their rolling band and foot; anyone
+        else's against the service's own (None)."""
+        if self.patient_id is None:
+            return None
+        band_n = self.target(Technique.ROLLING).band_n
+        return FeatureConfig.with_defaults(rate_hz, is_plate, band_n, self.foot_mm)
+
+    def segment_features(self, index: int, rate_hz: float, is_plate: bool) -> FeatureConfig:
+        """A segment is measured against the patient's band for its technique, in its zone."""
+        segment = self.segments[index]
+        band_n = self.target(segment.technique).band_n
+        config = FeatureConfig.with_defaults(rate_hz, is_plate, band_n, self.foot_mm)
+        if segment.zone in SOLE_ZONES:
+            config = replace(config, asked_zones=(segment.zone,))
+        return config
+
+    def segment_report(self, index: int, processor, samples: int) -> dict:
+        """A segment's report, scored for its technique against the patient's cadence."""
+        segment = self.segments[index]
+        cadence = self.target(segment.technique).cadence_per_min
+        result = report(
+            processor, samples, None, planned=segment.technique, cadence_per_min=cadence
+        )
+        return {**result, "zone": segment.zone.value, "planned_s": segment.duration_s}
 
 
 class LiveSession:
