@@ -10,7 +10,6 @@ import numpy as np
 
 from pfsense.calibration import Calibration
 from pfsense.dsp import calibrate
-from pfsense.dsp.clean import Cleaner
 from pfsense.errors import CalibrationError
 from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
@@ -31,7 +30,7 @@ def spots_mm(layout: Layout) -> list[tuple[float, float]]:
 
 def mean_counts(batch: Batch, counts_per_n) -> np.ndarray:
     """Each cell's mean over a step, after the same cleaning as everything else."""
-    return np.nanmean(_cleaned(batch, counts_per_n), axis=0)
+    return np.nanmean(calibrate.cleaned_counts(batch, counts_per_n), axis=0)
 
 
 @dataclass
@@ -64,8 +63,8 @@ class CalibrationWizard:
     def tare(self, batch: Batch) -> None:
         """From CAPTURE_S of raw samples with nothing on."""
         scales = self.rough.counts_per_n
-        cleaned = _cleaned(self._settled(batch), scales)
-        self.offsets = calibrate.tare(cleaned, self.rate_hz, scales, self.layout.channels)
+        batch = self._settled(batch)
+        self.offsets = calibrate.tare_raw(batch, self.rate_hz, scales, self.layout.channels)
         self.placements.clear()
 
     def place(self, batch: Batch) -> None:
@@ -99,9 +98,3 @@ class CalibrationWizard:
         )
         calibration = Calibration(self.offsets, gains, "tare and known weight at 5 spots")
         return calibration, check
-
-
-def _cleaned(batch: Batch, counts_per_n) -> np.ndarray:
-    """Counts (n, channels), NaN where the cleaner rejected them (pfsense.dsp.clean)."""
-    cleaner = Cleaner(batch.channels, np.abs(np.asarray(counts_per_n, dtype=float)))
-    return np.concatenate([cleaner.clean(batch)[1], cleaner.finish()[1]])

@@ -14,11 +14,11 @@ import numpy as np
 from pfsense.analysis import analyze
 from pfsense.dsp.pipeline import Processed, Processor
 from pfsense.errors import NotFound
+from pfsense.paths import RECORDINGS_DIR, recordings_dir, unused_path
 from pfsense.recording import data_columns, read_recording
 from pfsense.store import patients, sessions, targets
 from pfsense.techniques import Technique
 
-RECORDINGS_DIR = "recordings"
 HISTORY_COLUMNS = (
     "session", "started_at", "ended_at", "status", "duration_s", "score",
     "time_in_band_fraction", "heel_s", "arch_s", "forefoot_s", "recording",
@@ -97,10 +97,9 @@ def history_csv(connection: sqlite3.Connection, patient_id: int) -> str:
     for session in sessions.sessions_of(connection, patient_id):
         report = session.report or {}
         zones = zones_s(report)
-        duration_s = report.get("duration_s") or (session.progress or {}).get("duration_s")
         writer.writerow(
             [session.id, session.started_at, session.ended_at or "", session.status,
-             _number(duration_s), _number(session.score),
+             _number(session.duration_s), _number(session.score),
              _number(report.get("time_in_band_fraction")),
              *(_number(zones.get(zone)) for zone in ("heel", "arch", "forefoot")),
              session.recording or ""]
@@ -115,13 +114,7 @@ def import_recording(
     band, foot_mm = _patient_measures(connection, patient_id)
     recording = read_recording(source)  # refuses a bad file before anything is stored
     report = analyze(recording, band, foot_mm)
-    folder = data_dir / RECORDINGS_DIR
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = folder / f"imported-{source.stem}.csv"
-    number = 1
-    while target.exists():
-        number += 1
-        target = folder / f"imported-{source.stem}-{number}.csv"
+    target = unused_path(recordings_dir(data_dir), f"imported-{source.stem}")
     shutil.copyfile(source, target)
     session_id = sessions.start_session(connection, patient_id, None, target.name)
     sessions.finish_session(connection, session_id, {**report, "ended_by": "imported"})

@@ -42,7 +42,6 @@ STATUS_EVERY_S = 1.0
 METRICS_EVERY_S = 0.5  # the page's rhythm, score and coaching: a few times a second
 COMMAND_TIMEOUT_S = 3.0  # a request waits this long for the acquisition thread to take it
 COLLECT_SLACK_S = 2.0  # a tare or demonstration waits this much longer than it needs
-RECORDINGS_DIR = "recordings"  # sessions' raw samples, in the data directory
 
 
 class LiveService:
@@ -263,9 +262,8 @@ class LiveService:
             )
         if self._collector is not None:
             raise LiveStateError(f"{self._collector.what} is under way; wait for it")
-        recordings = self.data_dir / RECORDINGS_DIR if self.data_dir else None
         calibration = self.processor.calibration
-        self.session = LiveSession(self.sensor, calibration, recordings, plan, self._db)
+        self.session = LiveSession(self.sensor, calibration, self.data_dir, plan, self._db)
         self._publish(self.processor.finish())
         self._restart_processing(self._session_features_for(plan))
         self._publish_status()

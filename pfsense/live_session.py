@@ -17,7 +17,7 @@ from pfsense.analysis import report
 from pfsense.calibration import Calibration
 from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.dsp.features import FeatureConfig
-from pfsense.errors import ConfigError
+from pfsense.paths import recordings_dir, unused_path
 from pfsense.recording import RecordingWriter
 from pfsense.routine_clock import RoutineClock, Step
 from pfsense.sensors.base import Sensor
@@ -73,13 +73,13 @@ class SessionPlan:
 
 
 class LiveSession:
-    """One running session. `recordings_dir=None` keeps no recording; `connection=None` no row."""
+    """One running session. `data_dir=None` keeps no recording; `connection=None` no row."""
 
     def __init__(
         self,
         sensor: Sensor,
         calibration: Calibration,
-        recordings_dir: Path | None,
+        data_dir: Path | None,
         plan: SessionPlan,
         connection: sqlite3.Connection | None,
     ) -> None:
@@ -92,8 +92,8 @@ class LiveSession:
         self.last_t_s: float | None = None
         self.problem = ""
         self.writer: RecordingWriter | None = None
-        if recordings_dir is not None:
-            self.writer = _open_writer(sensor, calibration, recordings_dir, self.started_at)
+        if data_dir is not None:
+            self.writer = _open_writer(sensor, calibration, data_dir, self.started_at)
         self._connection = connection
         self._last_progress_mono = 0.0
         self.session_id = self._db(
@@ -201,16 +201,7 @@ def _brief(metrics: dict | None) -> dict | None:
 
 
 def _open_writer(
-    sensor: Sensor, calibration: Calibration, recordings_dir: Path, started_at: dt.datetime
+    sensor: Sensor, calibration: Calibration, data_dir: Path, started_at: dt.datetime
 ) -> RecordingWriter:
-    try:
-        recordings_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(f"cannot create {recordings_dir}: {error.strerror}") from None
-    stem = f"session-{started_at:%Y%m%d-%H%M%S}"
-    path = recordings_dir / f"{stem}.csv"
-    number = 1
-    while path.exists():  # two sessions in one second: keep both
-        number += 1
-        path = recordings_dir / f"{stem}-{number}.csv"
+    path = unused_path(recordings_dir(data_dir), f"session-{started_at:%Y%m%d-%H%M%S}")
     return RecordingWriter(path, sensor.layout, sensor.rate_hz, calibration, sensor.name)

@@ -208,7 +208,7 @@ def test_bad_routines_are_named(items, message):
 def test_a_session_is_written_as_it_happens_and_a_dead_one_shows_as_interrupted(connection):
     patient = new_patient(connection)
     session_id = sessions.start_session(connection, patient.id, [{"technique": "rolling"}], "s.csv")
-    sessions.save_progress(connection, session_id, {"elapsed_s": 12.5})
+    sessions.save_progress(connection, session_id, {"duration_s": 12.5})
     sessions.save_segment(
         connection, session_id, 0, {"technique": "rolling", "zone": "arch", "duration_s": 60},
         {"duration_s": 59.8, "score": {"total": 81.0}},
@@ -217,7 +217,8 @@ def test_a_session_is_written_as_it_happens_and_a_dead_one_shows_as_interrupted(
     assert sessions.mark_interrupted(connection) == 1
     session = sessions.get_session(connection, session_id)
     assert session.status == "interrupted"
-    assert session.progress == {"elapsed_s": 12.5}
+    assert session.progress == {"duration_s": 12.5}
+    assert session.duration_s == 12.5  # as far as it got
     assert session.ended_at is not None
     assert sessions.segments_of(connection, session_id)[0]["score"] == 81.0
 

@@ -41,11 +41,16 @@ def tare(
     return tuple(float(v) for v in np.nanmean(counts, axis=0))
 
 
+def cleaned_counts(batch, counts_per_n) -> np.ndarray:
+    """Raw sensor rows as counts (n, channels), NaN where the cleaner rejected them, as everything
+    else is cleaned (pfsense.dsp.clean); the scales only set the cleaner's thresholds."""
+    cleaner = Cleaner(batch.channels, np.abs(np.asarray(counts_per_n, dtype=float)))
+    return np.concatenate([cleaner.clean(batch)[1], cleaner.finish()[1]])
+
+
 def tare_raw(batch, rate_hz: float, counts_per_n, channels: tuple[str, ...]) -> tuple[float, ...]:
-    """`tare` on raw sensor rows: cleaned first, as everything else is (pfsense.dsp.clean)."""
-    cleaner = Cleaner(len(channels), np.asarray(counts_per_n, dtype=float))
-    counts = np.concatenate([cleaner.clean(batch)[1], cleaner.finish()[1]])
-    return tare(counts, rate_hz, counts_per_n, channels)
+    """`tare` on raw sensor rows, cleaned first."""
+    return tare(cleaned_counts(batch, counts_per_n), rate_hz, counts_per_n, channels)
 
 
 def _check_tare_channel(values: np.ndarray, counts_per_n: float, name: str) -> None:

@@ -24,6 +24,11 @@ class SessionRow:
     report: dict | None
     progress: dict | None
 
+    @property
+    def duration_s(self) -> float | None:
+        """As reported at the end, or as far as it got (an interrupted session)."""
+        return (self.report or {}).get("duration_s") or (self.progress or {}).get("duration_s")
+
     def to_dict(self) -> dict:
         return self.__dict__.copy()
 

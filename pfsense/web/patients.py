@@ -110,7 +110,7 @@ def _brief(session: sessions.SessionRow) -> dict:
         "ended_at": session.ended_at,
         "status": session.status,
         "score": session.score,
-        "duration_s": report.get("duration_s") or (session.progress or {}).get("duration_s"),
+        "duration_s": session.duration_s,
         "time_in_band_fraction": report.get("time_in_band_fraction"),
         "zones_s": zones_s(report),
         "recording": session.recording,
