@@ -37,7 +37,7 @@ def tare():
 def start_session():
     """A free session, or `{"patient_id": 3}` for a patient's (scored against their targets), with
     `"routine": true` to be guided through their routine. Needs no PIN: it is the patient's."""
-    body = json_body(current_app.config["MAX_JSON_BYTES"])
+    body = json_body()
     return jsonify(session=_live().start_session(session_plan(body)))
 
 
@@ -69,7 +69,7 @@ def stop_session():
 @bp.post("/zone")
 def set_zone():
     """Single cell: the zone being worked, `{"zone": "heel"}` (or null for none)."""
-    body = json_body(current_app.config["MAX_JSON_BYTES"])
+    body = json_body()
     if "zone" not in body:
         raise BadRequest('expected {"zone": "heel" | "arch" | "forefoot" | null}')
     name = body["zone"]

@@ -29,7 +29,7 @@ def list_patients():
 @bp.post("/patients")
 @therapist_required
 def add_patient():
-    patient = patients.add_patient(get_db(), patients.checked_patient(_body()))
+    patient = patients.add_patient(get_db(), patients.checked_patient(json_body()))
     return jsonify(patient=patient.to_dict()), 201
 
 
@@ -53,7 +53,7 @@ def show_patient(patient_id: int):
 def edit_patient(patient_id: int):
     connection = get_db()
     patients.get_patient(connection, patient_id)  # 404 before 400
-    patient = patients.update_patient(connection, patients.checked_patient(_body(), patient_id))
+    patient = patients.update_patient(connection, patients.checked_patient(json_body(), patient_id))
     return jsonify(patient=patient.to_dict())
 
 
@@ -69,7 +69,7 @@ def delete_patient(patient_id: int):
 def set_target(patient_id: int, technique: str):
     connection = get_db()
     patients.get_patient(connection, patient_id)
-    body = {**_body(), "technique": technique}
+    body = {**json_body(), "technique": technique}
     source = body.pop("source", "manual")
     if source not in targets.SOURCES[1:]:
         raise BadRequest(f"source must be manual or demonstration, got {source!r}")
@@ -83,7 +83,7 @@ def set_target(patient_id: int, technique: str):
 def set_routine(patient_id: int):
     connection = get_db()
     patients.get_patient(connection, patient_id)
-    segments = routines.checked_routine(_body().get("segments"))
+    segments = routines.checked_routine(json_body().get("segments"))
     routines.set_routine(connection, patient_id, segments)
     return jsonify(routine=[s.to_dict() for s in segments])
 
@@ -132,7 +132,3 @@ def _adherence(connection, patient: patients.Patient) -> dict:
         "streak": length,
         "streak_unit": unit,
     }
-
-
-def _body() -> dict:
-    return json_body(current_app.config["MAX_JSON_BYTES"])

@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 SECRET_KEY_FILE = "secret_key"
@@ -71,9 +71,11 @@ def _check_csrf() -> None:
         )
 
 
-def json_body(limit_bytes: int) -> dict:
-    """The request's JSON object, or a 400 that says what is wrong with it: not JSON, too big,
-    malformed (with line and column), or not an object. An empty body is an empty object."""
+def json_body(limit_bytes: int | None = None) -> dict:
+    """The request's JSON object, or a 400 that says what is wrong with it: not JSON, too big
+    (over `limit_bytes`, else the app's MAX_JSON_BYTES), malformed (with line and column), or not
+    an object. An empty body is an empty object."""
+    limit_bytes = limit_bytes or current_app.config["MAX_JSON_BYTES"]
     length = request.content_length
     if length is not None and length > limit_bytes:
         raise BadRequest(f"request body is {length} bytes; at most {limit_bytes} are accepted")

@@ -29,7 +29,7 @@ def patient_page(patient_id: int):
 @therapist_required
 def demonstrate():
     """`{"seconds": 15, "tolerance": 0.2}`: watch the therapist press, propose a target."""
-    body = _body()
+    body = json_body()
     seconds = checks.number("seconds", body.get("seconds", 15.0), *DEMONSTRATION_S, " s")
     tolerance = checks.number(
         "tolerance", body.get("tolerance", DEFAULT_TOLERANCE), *TOLERANCE_RANGE
@@ -53,7 +53,7 @@ def calibration_state():
 def start_calibration():
     """`{"weight_n": 98.1}`: a new wizard with the known weight to be used."""
     live = _live()
-    weight_n = checks.number("weight_n", _body().get("weight_n"), 1.0, 2000.0, " N")
+    weight_n = checks.number("weight_n", json_body().get("weight_n"), 1.0, 2000.0, " N")
     wizard = CalibrationWizard(
         live.sensor.layout, live.sensor.rate_hz, weight_n, live.sensor.nominal_calibration
     )
@@ -122,7 +122,3 @@ def _check(check) -> dict | None:
 
 def _live():
     return current_app.extensions["pfsense.live"]
-
-
-def _body() -> dict:
-    return json_body(current_app.config["MAX_JSON_BYTES"])
