@@ -19,5 +19,5 @@ window.pfsense = (() => {
   }
   const label = (name) => (name || "-").replace(/_/g, " ");
   const minutes = (s) => Math.floor(s / 60) + ":" + String(Math.floor(s % 60)).padStart(2, "0");
-  return { call, el, label, minutes };
+  return { call, el, label, minutes, token };
 })();

@@ -88,9 +88,8 @@
   $("import-file").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     if (!file) return;
-    const token = document.querySelector('meta[name="csrf-token"]').content;
     const response = await fetch(`/api/import?patient_id=${patientId}&name=${encodeURIComponent(file.name)}`, {
-      method: "POST", headers: { "Content-Type": "text/csv", "X-CSRF-Token": token }, body: file,
+      method: "POST", headers: { "Content-Type": "text/csv", "X-CSRF-Token": window.pfsense.token }, body: file,
     });
     const answer = await response.json();
     say(response.ok ? `imported as session ${answer.session_id}` : answer.message, !response.ok);
