@@ -12,8 +12,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pfsense.clinical.techniques import Technique
 from pfsense.dsp.technique import classify
-from pfsense.techniques import Technique
 from tests.scenarios import analyse, calibrate, hold
 
 try:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.recent import RECENT_WINDOW_S
-from pfsense.recording import RecordingWriter, read_recording
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.recording import RecordingWriter, read_recording
 
 try:
     from benchmarks.common import reference_ms, report

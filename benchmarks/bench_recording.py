@@ -6,9 +6,9 @@ Run: .venv/bin/python benchmarks/bench_recording.py
 import tempfile
 from pathlib import Path
 
-from pfsense.recording import RecordingWriter, read_recording
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.recording import RecordingWriter, read_recording
 
 try:
     from benchmarks.common import median_seconds, report

@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "firmware" / "pico" / "lib"))
 
 from pfsense_pico.link import encode_frame  # noqa: E402 - the firmware's encoder, as on the Pico
 
-from pfsense.layout import make_layout  # noqa: E402
+from pfsense.sensors.layout import make_layout  # noqa: E402
 from pfsense.sensors.serial_port import SerialSensor  # noqa: E402
 
 try:

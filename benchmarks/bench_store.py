@@ -10,7 +10,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from pfsense.live import LiveService
+from pfsense.live.service import LiveService
 from pfsense.sensors import open_sensor
 from pfsense.store import db, patients, sessions
 from pfsense.web import create_app
@@ -62,7 +62,7 @@ def main() -> None:
         client = app.test_client()
         page_s = median_seconds(lambda: client.get(f"/api/patients/{patient.id}"), repeats=9)
         report(f"patient history JSON, {SESSIONS} sessions", page_s * 1000, "ms (median of 9)")
-        from pfsense.exports import history_csv
+        from pfsense.store.exports import history_csv
 
         csv_s = median_seconds(lambda: history_csv(connection, patient.id), repeats=9)
         report(f"patient history CSV, {SESSIONS} sessions", csv_s * 1000, "ms (median of 9)")

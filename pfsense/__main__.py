@@ -1,3 +1,3 @@
-from pfsense.cli import main
+from pfsense.cli.main import main
 
 raise SystemExit(main())

@@ -3,11 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from pfsense.layout import make_layout
+from pfsense.clinical.techniques import Technique, Zone
+from pfsense.sensors.layout import make_layout
 from pfsense.sensors.sim import SimSensor
 from pfsense.sim import FaultKnobs, SimConfig
 from pfsense.sim.script import Segment
-from pfsense.techniques import Technique, Zone
 
 
 @pytest.fixture(autouse=True)

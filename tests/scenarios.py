@@ -4,17 +4,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pfsense import plate
-from pfsense.calibration import Calibration
-from pfsense.dsp.calibrate import Placement, plate_gains, tare
+from pfsense.calibration.fit import Placement, plate_gains, tare
+from pfsense.calibration.model import Calibration
+from pfsense.clinical.techniques import Technique, Zone
+from pfsense.dsp import plate
 from pfsense.dsp.clean import Cleaner
 from pfsense.dsp.pipeline import Processed, Processor
-from pfsense.layout import make_layout
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.layout import make_layout
 from pfsense.sensors.sim import SimSensor
 from pfsense.sim import FaultKnobs, Segment, SimConfig
 from pfsense.sim.script import REST, WEIGHT
-from pfsense.techniques import Technique, Zone
 
 GLITCHES = FaultKnobs(
     spike_rate=0.005, saturation_rate=0.002, all_ones_rate=0.002, desync_rate=0.002, drop_rate=0.005

@@ -5,8 +5,8 @@ stroke direction and technique right on clear cases, hold durations within 3 s."
 import numpy as np
 import pytest
 
+from pfsense.clinical.techniques import Technique
 from pfsense.dsp.technique import classify
-from pfsense.techniques import Technique
 
 from .scenarios import analyse, calibrate, hold
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from pfsense.recording import RecordingWriter
+from pfsense.sensors.recording import RecordingWriter
 from pfsense.sim import Segment
 
 from .scenarios import run

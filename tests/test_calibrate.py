@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from pfsense.calibration import Calibration
-from pfsense.dsp.calibrate import (
+from pfsense.calibration.fit import (
     Placement,
     check_plate,
     counts_per_newton,
     plate_gains,
     tare,
 )
+from pfsense.calibration.model import Calibration
 from pfsense.dsp.clean import Cleaner
 from pfsense.errors import CalibrationError
 from pfsense.sensors.batch import Batch
@@ -118,7 +118,7 @@ def test_known_weight_refusals():
 
 def test_auto_zero_follows_drift_while_unloaded():
     from pfsense.dsp.pipeline import Processor
-    from pfsense.layout import make_layout
+    from pfsense.sensors.layout import make_layout
 
     script = (Segment(REST, 30.0), Segment(WEIGHT, 10.0, force_n=100.0), Segment(REST, 30.0))
     sensor = fast_sim("single", script=script, drift_n_per_min=20.0)
@@ -137,8 +137,8 @@ def test_auto_zero_follows_drift_while_unloaded():
 
 
 def test_auto_zero_never_moves_while_loaded():
+    from pfsense.calibration.autozero import AutoZero
     from pfsense.dsp.blocks import Blocks
-    from pfsense.dsp.calibrate import AutoZero
 
     zero = AutoZero(Calibration((0.0,), (100.0,)), 0.1)
     n = 100

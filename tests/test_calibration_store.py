@@ -5,10 +5,10 @@ import stat
 
 import pytest
 
-from pfsense.calibration import Calibration
-from pfsense.calibration_store import FILENAME, load_calibration, save_calibration, sensor_key
+from pfsense.calibration.model import Calibration
+from pfsense.calibration.stored import FILENAME, load_calibration, save_calibration, sensor_key
 from pfsense.errors import ConfigError
-from pfsense.recording import read_recording
+from pfsense.sensors.recording import read_recording
 
 from .test_cli import pfsense
 

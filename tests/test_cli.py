@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pfsense.paths import data_dir
-from pfsense.recording import read_recording
+from pfsense.sensors.recording import read_recording
 
 
 def pfsense(

@@ -8,7 +8,7 @@ from contextlib import closing
 
 import pytest
 
-from pfsense.calibration_store import load_calibration
+from pfsense.calibration.stored import load_calibration
 from pfsense.store import db
 from pfsense.store.calibrations import calibration_history
 

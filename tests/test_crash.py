@@ -9,7 +9,7 @@ import time
 import urllib.request
 from contextlib import closing
 
-from pfsense.recording import read_recording
+from pfsense.sensors.recording import read_recording
 from pfsense.store import db, sessions
 
 from .server import served, wait_for

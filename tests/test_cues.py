@@ -8,9 +8,9 @@ import time
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from pfsense.cues import CuePins, Cues
 from pfsense.errors import ConfigError
-from pfsense.live import LiveService
+from pfsense.live.cues import CuePins, Cues
+from pfsense.live.service import LiveService
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sim.script import parse_script
 
@@ -90,8 +90,8 @@ def test_in_band_the_led_is_steady_on(factory, tmp_path):
 def test_without_gpio_cues_are_off_and_say_so_once(tmp_path, caplog, monkeypatch):
     live = running("rolling:600", tmp_path)
     try:
-        monkeypatch.setattr("pfsense.cues.Path.glob", lambda self, pattern: iter(()))
-        with caplog.at_level(logging.WARNING, "pfsense.cues"):
+        monkeypatch.setattr("pfsense.live.cues.Path.glob", lambda self, pattern: iter(()))
+        with caplog.at_level(logging.WARNING, "pfsense.live.cues"):
             assert not Cues(live, PINS).start()
         assert [r.message for r in caplog.records] == [
             "cues are off: this computer has no GPIO (/dev/gpiochip*)"

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.dsp.demonstration import propose_target
 from pfsense.errors import DemonstrationError
-from pfsense.layout import make_layout
+from pfsense.sensors.layout import make_layout
 from pfsense.sim import Segment
 from pfsense.sim.script import REST
-from pfsense.techniques import Technique, Zone
 
 from .scenarios import run
 

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.dsp.blocks import Blocks
 from pfsense.dsp.features import FeatureConfig, FeatureTracker
 from pfsense.dsp.force_stats import ForceStats
@@ -13,7 +14,6 @@ from pfsense.dsp.rhythm import Oscillation
 from pfsense.sensors.batch import Batch
 from pfsense.sim import FaultKnobs, Segment
 from pfsense.sim.script import REST
-from pfsense.techniques import Technique, Zone
 
 from .conftest import fast_sim
 

@@ -11,10 +11,10 @@ import pytest
 from gpiozero.pins.mock import MockFactory, MockPin
 
 from pfsense.errors import ConfigError, SensorTimeout
-from pfsense.layout import make_layout
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
 from pfsense.sensors.gpio import GpioSensor, parse_pins
+from pfsense.sensors.layout import make_layout
 
 from .hx711_emulator import EmulatedHX711
 

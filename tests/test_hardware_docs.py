@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from pfsense.cues import CuePins
+from pfsense.live.cues import CuePins
 from pfsense.sensors.gpio import DEFAULT_PINS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
 import threading
 
-from pfsense.hub import Hub
+from pfsense.live.hub import Hub
 
 
 def test_every_client_gets_every_event_in_order():

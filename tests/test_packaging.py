@@ -21,7 +21,7 @@ def test_a_wheel_carries_the_web_files_and_serves_the_page(tmp_path):
     subprocess.run(install, check=True, capture_output=True)
     probe = (
         "import pfsense, pfsense.paths as p;"
-        "from pfsense.live import LiveService; from pfsense.sensors import open_sensor;"
+        "from pfsense.live.service import LiveService; from pfsense.sensors import open_sensor;"
         "from pfsense.web import create_app;"
         "app = create_app(LiveService(open_sensor('sim')));"
         "c = app.test_client(); r = c.get('/'); s = c.get('/static/live.js');"

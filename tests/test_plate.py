@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from pfsense import foot, plate
+from pfsense.clinical import foot
+from pfsense.clinical.techniques import ZONE_CODES, Zone
+from pfsense.dsp import plate
 from pfsense.errors import ConfigError
-from pfsense.layout import make_layout, parse_plate_mm
-from pfsense.techniques import ZONE_CODES, Zone
+from pfsense.sensors.layout import make_layout, parse_plate_mm
 
 W, L = 300.0, 400.0
 

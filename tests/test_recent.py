@@ -2,12 +2,12 @@
 
 import pytest
 
-from pfsense.analysis import recent_report, report
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.recent import RECENT_WINDOW_S
-from pfsense.layout import make_layout
+from pfsense.dsp.report import recent_report, report
+from pfsense.sensors.layout import make_layout
 from pfsense.sim import FaultKnobs, Segment
-from pfsense.techniques import Technique, Zone
 
 from .scenarios import run
 
@@ -63,6 +63,6 @@ def test_no_recent_window_unless_asked():
 
 
 def sensor_calibration():
-    from pfsense.calibration import Calibration
+    from pfsense.calibration.model import Calibration
 
     return Calibration((0.0,), (100.0,))

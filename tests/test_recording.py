@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from pfsense.errors import RecordingError
-from pfsense.recording import RecordingWriter, read_recording
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.recording import RecordingWriter, read_recording
 from pfsense.sim import FaultKnobs
 
 from .conftest import fast_sim

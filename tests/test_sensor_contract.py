@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pfsense.adc import COUNTS_MAX, COUNTS_MIN
 from pfsense.errors import SensorClosed, SensorError
-from pfsense.layout import make_layout
-from pfsense.recording import RecordingWriter
 from pfsense.sensors import SensorOptions, open_sensor
+from pfsense.sensors.adc import COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import ALL_FLAGS, SampleFlag
+from pfsense.sensors.layout import make_layout
+from pfsense.sensors.recording import RecordingWriter
 
 from .conftest import fast_sim
 from .fake_pico import FakePico

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from pfsense.errors import SensorTimeout
-from pfsense.layout import make_layout
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
+from pfsense.sensors.layout import make_layout
 from pfsense.sensors.serial_port import SerialSensor, find_pico_port
 
 from .fake_pico import FakePico

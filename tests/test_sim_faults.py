@@ -5,14 +5,14 @@ import time
 import numpy as np
 import pytest
 
-from pfsense.adc import COUNTS_MAX, COUNTS_MIN
+from pfsense.clinical.techniques import Technique
 from pfsense.errors import ConfigError, SensorTimeout
 from pfsense.sensors import SensorOptions, open_sensor
+from pfsense.sensors.adc import COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
 from pfsense.sim import FaultCode, FaultKnobs, Segment
 from pfsense.sim.faults import parse_fault_knobs
-from pfsense.techniques import Technique
 
 from .conftest import fast_sim
 

@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
-from pfsense import doses, plate
+from pfsense.clinical import doses
+from pfsense.clinical.techniques import TECHNIQUE_CODES, ZONE_CODES, Technique, Zone
+from pfsense.dsp import plate
 from pfsense.sensors.batch import Batch
 from pfsense.sim import Segment, SimConfig, Simulation, Variability
 from pfsense.sim.hx711 import HX711Model
 from pfsense.sim.script import REST
-from pfsense.techniques import TECHNIQUE_CODES, ZONE_CODES, Technique, Zone
 
 from .conftest import fast_sim, sim_config
 

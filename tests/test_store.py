@@ -7,11 +7,11 @@ from contextlib import closing
 
 import pytest
 
-from pfsense import adherence, doses
+from pfsense.clinical import adherence, doses
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.errors import ConfigError, InvalidInput, NotFound
 from pfsense.store import db, patients, routines, sessions, targets
 from pfsense.store.migrations import MIGRATIONS
-from pfsense.techniques import Technique, Zone
 
 
 @pytest.fixture

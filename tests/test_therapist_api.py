@@ -10,9 +10,9 @@ from contextlib import closing
 
 import pytest
 
-from pfsense.live import LiveService
-from pfsense.recording import read_recording
+from pfsense.live.service import LiveService
 from pfsense.sensors import SensorOptions, open_sensor
+from pfsense.sensors.recording import read_recording
 from pfsense.sim.script import parse_script
 from pfsense.store import db, sessions
 from pfsense.web import create_app

@@ -6,14 +6,14 @@ import time
 import numpy as np
 import pytest
 
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
 from pfsense.dsp.pipeline import Processed, Processor
-from pfsense.frames import frame_event
-from pfsense.layout import make_layout
-from pfsense.live import LiveService
+from pfsense.live.frames import frame_event
+from pfsense.live.service import LiveService
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch
 from pfsense.sensors.flags import SampleFlag
+from pfsense.sensors.layout import make_layout
 from pfsense.sim import FaultKnobs
 from pfsense.web import create_app
 
@@ -207,7 +207,7 @@ def test_the_end_of_a_replay_is_reported(tmp_path):
 
 
 def test_a_slow_client_is_told_what_it_lost_and_resynchronised():
-    from pfsense.hub import Hub
+    from pfsense.live.hub import Hub
 
     live = LiveService(
         open_sensor("sim", SensorOptions(layout="plate4")), hub=Hub(max_events_per_client=5)
@@ -238,7 +238,7 @@ def test_a_slow_client_is_told_what_it_lost_and_resynchronised():
 
 
 def test_a_client_that_stops_reading_holds_up_neither_acquisition_nor_other_clients():
-    from pfsense.hub import Hub
+    from pfsense.live.hub import Hub
 
     live = LiveService(
         open_sensor("sim", SensorOptions(layout="plate4")), hub=Hub(max_events_per_client=20)

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from pfsense.live import LiveService
-from pfsense.recording import read_recording
+from pfsense.live.service import LiveService
 from pfsense.sensors import SensorOptions, open_sensor
+from pfsense.sensors.recording import read_recording
 from pfsense.sim.script import parse_script
 from pfsense.web import MAX_REQUEST_BYTES, create_app
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pfsense.adc import COUNTS_MAX, COUNTS_MIN
+from pfsense.sensors.adc import COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
 

@@ -1,17 +1,17 @@
 """Coverage: where on the sole the work went.
 
-On a plate, the ball's travel maps onto the sole (pfsense.foot), binned along and across the foot
-and into heel, arch and forefoot. A single cell cannot see where it is: the zone a guided routine
-is working (`zone`) is credited instead.
+On a plate, the ball's travel maps onto the sole (pfsense.clinical.foot), binned along and across
+the foot and into heel, arch and forefoot. A single cell cannot see where it is: the zone a guided
+routine is working (`zone`) is credited instead.
 """
 
 import math
 
 import numpy as np
 
-from pfsense import doses, foot
+from pfsense.clinical import doses, foot
+from pfsense.clinical.techniques import ZONE_CODES, Zone
 from pfsense.dsp.blocks import Blocks
-from pfsense.techniques import ZONE_CODES, Zone
 
 SOLE_ZONES = (Zone.HEEL, Zone.ARCH, Zone.FOREFOOT)
 ZONE_DOSE_S = doses.AREA_DURATION_S[0]  # 30-120 s per area (DOMAIN.md): 30 s covers a zone

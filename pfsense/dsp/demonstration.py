@@ -7,14 +7,14 @@ DOMAIN.md): the demonstration is recorded once and the band then holds the patie
 
 import numpy as np
 
-from pfsense.analysis import report
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.force_stats import CONTACT_N
 from pfsense.dsp.pipeline import Processed, Processor
+from pfsense.dsp.report import report
 from pfsense.errors import DemonstrationError
-from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.layout import Layout
 
 DEMONSTRATION_S = (10.0, 20.0)  # the 10-20 s: long enough for several strokes
 MIN_LOADED_FRACTION = 0.5  # half the demonstration must be pressing, else it was not one

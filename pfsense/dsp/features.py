@@ -5,13 +5,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pfsense import doses, foot
+from pfsense.clinical import doses, foot
+from pfsense.clinical.techniques import Zone
 from pfsense.dsp.blocks import Blocks
 from pfsense.dsp.coverage import SOLE_ZONES, Coverage
 from pfsense.dsp.force_stats import CONTACT_N, FORCE_MAX_N, ForceStats
 from pfsense.dsp.holds import HOLD_MIN_S, HoldTracker
 from pfsense.dsp.rhythm import Oscillation
-from pfsense.techniques import Zone
 
 POSITION_HYSTERESIS_MM = 8.0  # wider than the foot's idle wander (~3 mm), narrower than any stroke
 FORCE_HYSTERESIS_N = 3.0

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pfsense import plate
+from pfsense.dsp import plate
 from pfsense.dsp.histogram import Histogram
 
 CONTACT_N = plate.CONTACT_THRESHOLD_N  # below this the foot is not on the ball

@@ -9,9 +9,9 @@ rhythm, holds, coverage). The tests feed both paths the same rows and compare th
 
 import math
 
-from pfsense.adc import COUNTS_MAX, COUNTS_MIN
 from pfsense.dsp.clean import ALL_ONES_MIN_BITS, LOOK, REASONS
-from pfsense.plate import CONTACT_THRESHOLD_N
+from pfsense.dsp.plate import CONTACT_THRESHOLD_N
+from pfsense.sensors.adc import COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import SampleFlag
 

@@ -10,18 +10,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pfsense import plate
-from pfsense.calibration import Calibration
+from pfsense.calibration.autozero import AutoZero
+from pfsense.calibration.model import Calibration
+from pfsense.clinical.techniques import Zone
 from pfsense.columns import Columns
+from pfsense.dsp import plate
 from pfsense.dsp.blocks import Blocker
-from pfsense.dsp.calibrate import AutoZero
 from pfsense.dsp.clean import Cleaner
 from pfsense.dsp.features import FeatureConfig, FeatureTracker
 from pfsense.dsp.live_path import LivePath
 from pfsense.dsp.recent import RecentWindow
-from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
-from pfsense.techniques import Zone
+from pfsense.sensors.layout import Layout
 
 CHUNK_ROWS = 4096
 

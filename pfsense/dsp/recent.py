@@ -7,9 +7,9 @@ between half and all of RECENT_WINDOW_S of the latest data. Memory stays bounded
 and nothing is recomputed.
 """
 
-from pfsense import doses
+from pfsense.clinical import doses
+from pfsense.clinical.techniques import Zone
 from pfsense.dsp.features import FeatureConfig, FeatureTracker
-from pfsense.techniques import Zone
 
 # DOMAIN.md: 30-120 s per area. The shortest dose is long enough to see a technique's rhythm
 # (15 cycles at the self-paced 33/min) and short enough that switching shows within ~15 s.

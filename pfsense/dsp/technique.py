@@ -4,9 +4,9 @@ things to do about it. Works on a feature summary (pfsense.dsp.features.FeatureT
 pfsense gives feedback on technique; it does not diagnose or treat.
 """
 
-from pfsense.doses import AREA_DURATION_S
+from pfsense.clinical.doses import AREA_DURATION_S
+from pfsense.clinical.techniques import PROFILES, Technique
 from pfsense.dsp.holds import HOLD_MIN_S
-from pfsense.techniques import PROFILES, Technique
 
 SLOW_CADENCE_PER_MIN = 15.0  # DOMAIN.md: rolling >= 15 cycles/min, deep tissue below
 HOLD_SHARE = 0.5  # half the loaded time held still makes it a hold technique

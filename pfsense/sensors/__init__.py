@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pfsense.errors import ConfigError, UnknownSensor
-from pfsense.layout import make_layout
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
+from pfsense.sensors.layout import make_layout
 
 if TYPE_CHECKING:  # the simulator is imported only when a simulated sensor is opened
     from pfsense.sim import FaultKnobs, Segment

@@ -10,10 +10,10 @@ import abc
 import threading
 from collections.abc import Iterator
 
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
 from pfsense.errors import SensorClosed, SensorError
-from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.layout import Layout
 
 DEFAULT_TIMEOUT_S = 1.0
 

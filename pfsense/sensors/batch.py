@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from pfsense.adc import COUNTS_DTYPE
+from pfsense.sensors.adc import COUNTS_DTYPE
 from pfsense.sensors.flags import FLAGS_DTYPE
 
 SEQ_MODULO = 1 << 16  # the sequence number wraps at 16 bits, as on the Pico link

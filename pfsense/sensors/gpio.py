@@ -17,13 +17,13 @@ import time
 
 import numpy as np
 
-from pfsense.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN, sign_extend_24
-from pfsense.calibration import uncalibrated
+from pfsense.calibration.model import uncalibrated
 from pfsense.errors import ConfigError, SensorClosed, SensorTimeout
-from pfsense.layout import Layout
+from pfsense.sensors.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN, sign_extend_24
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import FLAGS_DTYPE, SampleFlag
+from pfsense.sensors.layout import Layout
 
 MAX_HIGH_NS = 50_000  # under the 60 us that powers the chip down
 RETRIES = 3

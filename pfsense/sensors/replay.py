@@ -6,10 +6,10 @@ import time
 import numpy as np
 
 from pfsense.errors import SensorTimeout
-from pfsense.recording import read_recording
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
 from pfsense.sensors.pacing import Pacer
+from pfsense.sensors.recording import read_recording
 
 FAST_BATCH_SAMPLES = 256
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pfsense.adc import COUNTS_DTYPE
-from pfsense.calibration import uncalibrated
+from pfsense.calibration.model import uncalibrated
 from pfsense.errors import SensorClosed, SensorTimeout
-from pfsense.layout import Layout
+from pfsense.sensors.adc import COUNTS_DTYPE
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import FLAGS_DTYPE, SampleFlag
+from pfsense.sensors.layout import Layout
 from pfsense.sensors.pico_link import MAX_LINE_BYTES, Frame, LinkError, SequenceCheck, parse_line
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from pfsense.adc import COUNTS_MAX, COUNTS_MIN, sign_extend_24_array
 from pfsense.errors import ConfigError
+from pfsense.sensors.adc import COUNTS_MAX, COUNTS_MIN, sign_extend_24_array
 from pfsense.sensors.flags import SampleFlag
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pfsense import foot
+from pfsense.clinical import foot
+from pfsense.clinical.techniques import TECHNIQUE_CODES, ZONE_CODES, Zone
 from pfsense.columns import Columns
 from pfsense.sim.script import MOTIONS, Segment
-from pfsense.techniques import TECHNIQUE_CODES, ZONE_CODES, Zone
 
 RAMP_S = 0.8  # putting the foot on the ball, and lifting it off, take most of a second
 

@@ -4,9 +4,9 @@ stroke length), with defaults per technique that follow the signatures in DOMAIN
 import math
 from dataclasses import dataclass, replace
 
-from pfsense import doses
+from pfsense.clinical import doses
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.errors import ConfigError
-from pfsense.techniques import Technique, Zone
 
 REST = "rest"  # a segment with the foot off the ball
 WEIGHT = "weight"  # a dead weight of force_n at (x_mm, y_mm): for calibration tests

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pfsense import doses, plate
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
+from pfsense.clinical import doses
+from pfsense.clinical.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
 from pfsense.columns import Columns
+from pfsense.dsp import plate
 from pfsense.errors import ConfigError
-from pfsense.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
-from pfsense.layout import Layout, make_layout
 from pfsense.sensors.batch import SEQ_MODULO
 from pfsense.sensors.flags import SampleFlag
+from pfsense.sensors.layout import Layout, make_layout
 from pfsense.sim.faults import FaultInjector, FaultKnobs
 from pfsense.sim.hx711 import HX711Model
 from pfsense.sim.motion import FootTruth, Variability, segment_motion

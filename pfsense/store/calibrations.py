@@ -1,11 +1,11 @@
 """Every calibration made, dated, per sensor and layout (the one in use is in calibration.json,
-pfsense.calibration_store); the therapist page lists them."""
+pfsense.calibration.stored); the therapist page lists them."""
 
 import datetime as dt
 import json
 import sqlite3
 
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
 from pfsense.store.db import transaction
 
 

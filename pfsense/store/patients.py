@@ -5,9 +5,9 @@ import datetime as dt
 import sqlite3
 from dataclasses import asdict, dataclass
 
-from pfsense import doses
+from pfsense.clinical import doses
+from pfsense.clinical.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
 from pfsense.errors import InvalidInput, NotFound
-from pfsense.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
 from pfsense.store import checks
 from pfsense.store.db import transaction
 

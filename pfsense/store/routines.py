@@ -6,11 +6,11 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from pfsense import doses
+from pfsense.clinical import doses
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.errors import InvalidInput
 from pfsense.store import checks
 from pfsense.store.db import transaction
-from pfsense.techniques import Technique, Zone
 
 MAX_SEGMENTS = 30
 SEGMENT_S_RANGE = (5.0, 600.0)

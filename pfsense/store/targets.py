@@ -5,11 +5,11 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from pfsense import doses
+from pfsense.clinical import doses
+from pfsense.clinical.techniques import PROFILES, Technique
 from pfsense.errors import InvalidInput
 from pfsense.store import checks
 from pfsense.store.db import transaction
-from pfsense.techniques import PROFILES, Technique
 
 MAX_FORCE_N = 2000.0  # more than a standing adult's weight
 SOURCES = ("default", "manual", "demonstration")
@@ -35,7 +35,7 @@ class Target:
 
 def default_target(technique: Technique) -> Target:
     """Before a therapist sets one: the roller studies' band (Grabow 2018), the technique's cadence
-    and the lower end of its duration (pfsense.techniques.PROFILES, from DOMAIN.md)."""
+    and the lower end of its duration (pfsense.clinical.techniques.PROFILES, from DOMAIN.md)."""
     profile = PROFILES[technique]
     return Target(
         technique,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from pfsense.live import LiveService
+from pfsense.live.service import LiveService
 from pfsense.paths import web_dir
 from pfsense.web import api, auth, db, errors, exports, pages, patients, security, therapist
 

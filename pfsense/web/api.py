@@ -5,10 +5,10 @@ import json
 from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest
 
+from pfsense.clinical.techniques import Zone
 from pfsense.dsp.coverage import SOLE_ZONES
-from pfsense.live_session import SessionPlan
+from pfsense.live.session import SessionPlan
 from pfsense.store import patients, routines, targets
-from pfsense.techniques import Zone
 from pfsense.web.db import get_db
 from pfsense.web.security import json_body
 

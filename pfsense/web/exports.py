@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from pfsense import exports
+from pfsense.store import exports
 from pfsense.web.auth import therapist_required
 from pfsense.web.db import get_db
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, render_template
 
-from pfsense import doses
+from pfsense.clinical import doses
 
 bp = Blueprint("pages", __name__)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 from werkzeug.exceptions import BadRequest
 
-from pfsense import adherence, exports
-from pfsense.exports import zones_s
-from pfsense.store import patients, routines, sessions, targets
+from pfsense.clinical import adherence
+from pfsense.store import exports, patients, routines, sessions, targets
+from pfsense.store.exports import zones_s
 from pfsense.web.auth import therapist_required
 from pfsense.web.db import get_db
 from pfsense.web.security import json_body

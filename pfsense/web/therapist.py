@@ -3,7 +3,7 @@ Everything here that changes something needs the therapist (pfsense.web.auth).""
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from pfsense.calibration_wizard import CAPTURE_S, CalibrationWizard, spots_mm
+from pfsense.calibration.wizard import CAPTURE_S, CalibrationWizard, spots_mm
 from pfsense.dsp.demonstration import DEFAULT_TOLERANCE, DEMONSTRATION_S, TOLERANCE_RANGE
 from pfsense.errors import CalibrationError
 from pfsense.store import checks

@@ -8,7 +8,7 @@ plate's centre line is marked for the user to start there.
 
 import numpy as np
 
-from pfsense.techniques import ZONE_CODES, Zone
+from pfsense.clinical.techniques import ZONE_CODES, Zone
 
 DEFAULT_FOOT_MM = 260.0  # an adult foot; the therapist enters the patient's own
 FOOT_MM_RANGE = (150.0, 350.0)

@@ -89,8 +89,8 @@ def cmd_install_service(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from pfsense import service
-    from pfsense.cues import CuePins
+    from pfsense.cli.main import install_service as service
+    from pfsense.live.cues import CuePins
 
     CuePins.parse(args.cues)
     user = args.user or os.environ.get("SUDO_USER") or getpass.getuser()
@@ -144,7 +144,7 @@ def cmd_patients(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pfsense import exports
+    from pfsense.store import exports
 
     with _store(args) as (connection, home):
         if args.what == "history":
@@ -164,7 +164,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from pfsense import exports
+    from pfsense.store import exports
 
     with _store(args) as (connection, home):
         session_id = exports.import_recording(connection, home, Path(args.file), args.patient)

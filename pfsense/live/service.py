@@ -1,8 +1,8 @@
 """The live loop: a thread that reads the sensor, turns batches into frames and publishes them.
 
 Acquisition runs on its own thread and never waits on the web: publishing only appends to each
-client's bounded buffer (pfsense.hub). Requests from the page (tare, start and stop a session, the
-zone being worked) are queued to that thread and run between reads, so the processing state has
+client's bounded buffer (pfsense.live.hub). Requests from the page (tare, start and stop a session,
+the zone being worked) are queued to that thread and run between reads, so the processing state has
 one owner and needs no locks.
 """
 
@@ -17,23 +17,23 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from pathlib import Path
 
-from pfsense.analysis import recent_report, report, routine_summary
-from pfsense.calibration import Calibration
-from pfsense.dsp.calibrate import TARE_MIN_S, tare_raw
+from pfsense.calibration.fit import TARE_MIN_S, tare_raw
+from pfsense.calibration.model import Calibration
+from pfsense.clinical.techniques import Zone
 from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.dsp.demonstration import DEFAULT_TOLERANCE, propose_target
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.recent import RECENT_WINDOW_S
+from pfsense.dsp.report import recent_report, report, routine_summary
 from pfsense.errors import ConfigError, LiveStateError, SensorClosed, SensorError, SensorTimeout
-from pfsense.frames import frame_event
-from pfsense.hub import Hub
-from pfsense.live_session import LiveSession, SessionPlan
+from pfsense.live.frames import frame_event
+from pfsense.live.hub import Hub
+from pfsense.live.session import LiveSession, SessionPlan
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
 from pfsense.store.db import connect
 from pfsense.store.sessions import mark_interrupted
-from pfsense.techniques import Zone
 
 log = logging.getLogger(__name__)
 

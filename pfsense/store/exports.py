@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pfsense.analysis import analyze
+from pfsense.clinical.techniques import Technique
 from pfsense.dsp.pipeline import Processed, Processor
+from pfsense.dsp.report import analyze
 from pfsense.errors import NotFound
 from pfsense.paths import RECORDINGS_DIR, recordings_dir, unused_path
-from pfsense.recording import data_columns, read_recording
+from pfsense.sensors.recording import data_columns, read_recording
 from pfsense.store import patients, sessions, targets
-from pfsense.techniques import Technique
 
 HISTORY_COLUMNS = (
     "session", "started_at", "ended_at", "status", "duration_s", "score",

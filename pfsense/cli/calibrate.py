@@ -1,4 +1,4 @@
-"""`pfsense calibrate`: the calibration wizard from the terminal (pfsense.calibration_wizard).
+"""`pfsense calibrate`: the calibration wizard from the terminal (pfsense.calibration.wizard).
 It asks before each step (Enter to go on) unless `--yes`; then it stores the calibration where
 `serve` and `record` find it, and in the database's dated list."""
 
@@ -28,9 +28,9 @@ def add_command(commands, sensor_options) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from pfsense.calibration_store import save_calibration, sensor_key
-    from pfsense.calibration_wizard import CAPTURE_S, CalibrationWizard
-    from pfsense.cli import sensor_options
+    from pfsense.calibration.stored import save_calibration, sensor_key
+    from pfsense.calibration.wizard import CAPTURE_S, CalibrationWizard
+    from pfsense.cli.main import sensor_options
     from pfsense.paths import data_dir
     from pfsense.sensors import open_sensor
     from pfsense.store.calibrations import add_calibration

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from pfsense.dsp.pipeline import Processed
-from pfsense.layout import Layout
+from pfsense.sensors.layout import Layout
 
 
 def frame_event(rows: Processed, layout: Layout) -> dict:

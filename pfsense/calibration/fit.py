@@ -1,18 +1,17 @@
-"""Calibration steps: tare, a known weight per cell, per-cell gains for the plate, and automatic
-re-zero against drift and creep. Each step refuses data it cannot trust, and says why.
+"""Calibration steps: tare, a known weight per cell, and per-cell gains for the plate (re-zero
+against drift: pfsense.calibration.autozero). Each step refuses what it cannot trust, saying why.
 
 Klipper's load-cell code is the model: tare refuses saturated samples; every number is checked.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from pfsense import plate
-from pfsense.adc import COUNTS_MAX
-from pfsense.calibration import Calibration
+from pfsense.dsp import plate
 from pfsense.dsp.clean import Cleaner
 from pfsense.errors import CalibrationError
+from pfsense.sensors.adc import COUNTS_MAX
 
 TARE_MIN_S = 1.0  # about a second of clean unloaded samples
 TARE_MAX_SD_N = 0.5  # more than this and someone is touching the device
@@ -158,72 +157,3 @@ def check_plate(
         errors_mm.append(float(np.hypot(x_mm[0] - spot.x_mm, y_mm[0] - spot.y_mm)))
         errors_force.append(float(abs(force_n[0] - weight_n) / weight_n))
     return PlateCheck(tuple(errors_mm), tuple(errors_force))
-
-
-# Re-zero when the device has been unloaded for a while: the total reads near zero (within
-# UNLOADED_N, which leaves room for the drift gathered during a long loaded stretch) and is as
-# still as only an unloaded cell is (a foot resting on it, however lightly, trembles by more than
-# STILL_SD_N).
-UNLOADED_N = 10.0
-STILL_SD_N = 0.25
-REZERO_AFTER_S = 2.0
-
-
-class AutoZero:
-    """Follows slow zero drift and creep: after REZERO_AFTER_S of unloaded blocks, each cell's
-    zero becomes the mean of its counts over that stretch. Works on block summaries."""
-
-    def __init__(self, calibration: Calibration, block_s: float) -> None:
-        self.calibration = calibration
-        self.rezeros = 0
-        self._blocks_needed = max(1, round(REZERO_AFTER_S / block_s))
-        self._run_counts: list[np.ndarray] = []
-        self._run_force_n: list[float] = []
-
-    def reset(self, calibration: Calibration) -> None:
-        """Start again from a new zero (after a tare): the run so far was against the old one."""
-        self.calibration = calibration
-        self._run_counts.clear()
-        self._run_force_n.clear()
-
-    def observe(self, blocks) -> int | None:
-        """Feed block summaries; return the index of the block after which the zero moved (later
-        samples use the new zero and should be fed again), or None if it did not move."""
-        unloaded = (np.abs(blocks.force_n) <= UNLOADED_N) & (blocks.force_max_n <= UNLOADED_N)
-        unloaded &= ~np.isnan(blocks.counts).any(axis=1)  # NaN compares False above too
-        for index, near_zero in enumerate(unloaded.tolist()):
-            if not near_zero:
-                self._run_counts.clear()
-                self._run_force_n.clear()
-            elif self._still(float(blocks.force_n[index]), blocks.counts[index].tolist()):
-                return index
-        return None
-
-    def observe_one(self, force_n: float, force_max_n: float, counts: list[float]) -> bool:
-        """One block (the live path); True when the zero has just moved."""
-        near_zero = abs(force_n) <= UNLOADED_N and force_max_n <= UNLOADED_N
-        if near_zero and all(c == c for c in counts):  # c == c: not NaN
-            return self._still(force_n, counts)
-        self._run_counts.clear()
-        self._run_force_n.clear()
-        return False
-
-    def _still(self, force_n: float, counts: list[float]) -> bool:
-        """Add an unloaded block; re-zero once the run is long and still enough."""
-        self._run_counts.append(counts)
-        self._run_force_n.append(force_n)
-        if len(self._run_counts) < self._blocks_needed:
-            return False
-        if np.std(self._run_force_n) <= STILL_SD_N:
-            self._rezero()
-            return True
-        self._run_counts.pop(0)  # not still: slide the window on
-        self._run_force_n.pop(0)
-        return False
-
-    def _rezero(self) -> None:
-        offsets = tuple(float(v) for v in np.mean(self._run_counts, axis=0))
-        self.calibration = replace(self.calibration, offset_counts=offsets)
-        self._run_counts.clear()
-        self._run_force_n.clear()
-        self.rezeros += 1

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pfsense.adc import is_saturation_code
 from pfsense.errors import SensorTimeout
+from pfsense.sensors.adc import is_saturation_code
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag

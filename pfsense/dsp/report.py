@@ -2,11 +2,11 @@
 
 import numpy as np
 
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.technique import classify, coaching, score
-from pfsense.recording import Recording
-from pfsense.techniques import Technique, Zone
+from pfsense.sensors.recording import Recording
 
 
 def processor_for(

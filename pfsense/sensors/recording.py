@@ -31,12 +31,12 @@ from typing import TextIO
 
 import numpy as np
 
-from pfsense.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
 from pfsense.errors import ConfigError, RecordingError
-from pfsense.layout import Layout, make_layout, parse_plate_mm
+from pfsense.sensors.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import ALL_FLAGS, FLAGS_DTYPE
+from pfsense.sensors.layout import Layout, make_layout, parse_plate_mm
 
 MAGIC = "# pfsense recording v1"
 PLAIN_HEADERS = {("t", "force"): "single", ("t", "fl", "fr", "rl", "rr"): "plate4"}

@@ -1,5 +1,5 @@
 """Adherence: sessions done against the plan (mild: 2-3 a week; chronic: daily; or the therapist's
-own, pfsense.doses.SESSIONS_PER_WEEK), week by week, and the current streak.
+own, pfsense.clinical.doses.SESSIONS_PER_WEEK), week by week, and the current streak.
 
 Weeks run Monday to Sunday, and a week counts the days with at least one complete session: two
 sessions in one day count once, as the plan is about spreading the work over the week. A daily

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
 from pfsense.errors import ConfigError
 
 FILENAME = "calibration.json"

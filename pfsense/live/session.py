@@ -3,7 +3,7 @@ recording in the data directory (flushed batch by batch) and its row in the data
 it happens: at the start, every second (progress), at the end of each routine segment, and at the
 end. A `kill -9` therefore loses at most the last second, and the session reads as interrupted.
 
-The live loop (pfsense.live) owns the processing; this object owns what is written.
+The live loop (pfsense.live.service) owns the processing; this object owns what is written.
 """
 
 import datetime as dt
@@ -13,19 +13,19 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pfsense.analysis import report
-from pfsense.calibration import Calibration
+from pfsense.calibration.model import Calibration
+from pfsense.clinical.techniques import Technique
 from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.dsp.features import FeatureConfig
+from pfsense.dsp.report import report
+from pfsense.live.routine_clock import RoutineClock, Step
 from pfsense.paths import recordings_dir, unused_path
-from pfsense.recording import RecordingWriter
-from pfsense.routine_clock import RoutineClock, Step
 from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.recording import RecordingWriter
 from pfsense.store import sessions
 from pfsense.store.routines import Segment
 from pfsense.store.targets import Target, default_target
-from pfsense.techniques import Technique
 
 log = logging.getLogger(__name__)
 

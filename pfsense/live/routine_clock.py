@@ -31,7 +31,7 @@ class Step:
 class RoutineClock:
     """`at(elapsed_s)` for a routine's segments, each worked for its duration then rested.
 
-    >>> from pfsense.techniques import Technique, Zone
+    >>> from pfsense.clinical.techniques import Technique, Zone
     >>> clock = RoutineClock((Segment(Technique.ROLLING, Zone.ARCH, 60.0, 30.0),
     ...                       Segment(Technique.ROLLING, Zone.HEEL, 60.0, 0.0)))
     >>> [(s.index, s.phase, s.remaining_s) for s in map(clock.at, (10, 70, 100, 149, 150))]

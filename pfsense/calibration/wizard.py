@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pfsense.calibration import Calibration
-from pfsense.dsp import calibrate
+from pfsense.calibration import fit
+from pfsense.calibration.model import Calibration
 from pfsense.errors import CalibrationError
-from pfsense.layout import Layout
 from pfsense.sensors.batch import Batch
+from pfsense.sensors.layout import Layout
 
 STEP_S = 2.0  # samples averaged per step: 160 at 80 SPS
 SETTLE_S = 0.5  # first let a weight just put down (or a hand just taken off) stop swaying
@@ -30,7 +30,7 @@ def spots_mm(layout: Layout) -> list[tuple[float, float]]:
 
 def mean_counts(batch: Batch, counts_per_n) -> np.ndarray:
     """Each cell's mean over a step, after the same cleaning as everything else."""
-    return np.nanmean(calibrate.cleaned_counts(batch, counts_per_n), axis=0)
+    return np.nanmean(fit.cleaned_counts(batch, counts_per_n), axis=0)
 
 
 @dataclass
@@ -42,10 +42,10 @@ class CalibrationWizard:
     weight_n: float
     rough: Calibration  # the sensor's nominal scales: only for the cleaner's thresholds
     offsets: tuple[float, ...] | None = None
-    placements: list[calibrate.Placement] = field(default_factory=list)
+    placements: list[fit.Placement] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        low, high = calibrate.WEIGHT_N_RANGE
+        low, high = fit.WEIGHT_N_RANGE
         if not low <= self.weight_n <= high:
             raise CalibrationError(
                 f"weight {self.weight_n:g} N is out of range: expected {low:g} to {high:g} N"
@@ -64,7 +64,7 @@ class CalibrationWizard:
         """From CAPTURE_S of raw samples with nothing on."""
         scales = self.rough.counts_per_n
         batch = self._settled(batch)
-        self.offsets = calibrate.tare_raw(batch, self.rate_hz, scales, self.layout.channels)
+        self.offsets = fit.tare_raw(batch, self.rate_hz, scales, self.layout.channels)
         self.placements.clear()
 
     def place(self, batch: Batch) -> None:
@@ -80,20 +80,20 @@ class CalibrationWizard:
         )
         if not self.layout.is_plate:
             # One cell: the same refusals as counts_per_newton (too light, out of range).
-            calibrate.counts_per_newton(delta + self.offsets[0], self.offsets[0], self.weight_n)
-        self.placements.append(calibrate.Placement(x_mm, y_mm, tuple(float(d) for d in delta)))
+            fit.counts_per_newton(delta + self.offsets[0], self.offsets[0], self.weight_n)
+        self.placements.append(fit.Placement(x_mm, y_mm, tuple(float(d) for d in delta)))
 
     def _settled(self, batch: Batch) -> Batch:
         return batch.select(slice(round(SETTLE_S * self.rate_hz), None))
 
-    def result(self) -> tuple[Calibration, calibrate.PlateCheck | None]:
+    def result(self) -> tuple[Calibration, fit.PlateCheck | None]:
         if self.next_step != "done":
             raise CalibrationError(f"not finished: next, {self.next_step}")
         if not self.layout.is_plate:
             delta = self.placements[0].delta_counts[0]
             scale = delta / self.weight_n
             return Calibration(self.offsets, (scale,), "tare and known weight"), None
-        gains, check = calibrate.plate_gains(
+        gains, check = fit.plate_gains(
             self.placements, self.weight_n, self.layout.plate_width_mm, self.layout.plate_length_mm
         )
         calibration = Calibration(self.offsets, gains, "tare and known weight at 5 spots")

@@ -13,11 +13,13 @@ import sys
 from collections.abc import Sequence
 from contextlib import closing
 
-from pfsense import __version__, cli_calibrate, cli_store
+from pfsense import __version__
+from pfsense.cli import calibrate as cli_calibrate
+from pfsense.cli import patients as cli_store
+from pfsense.clinical.foot import FOOT_MM_RANGE
+from pfsense.clinical.techniques import Zone
 from pfsense.errors import ConfigError, PfsenseError, SensorTimeout
-from pfsense.foot import FOOT_MM_RANGE
-from pfsense.layout import parse_plate_mm
-from pfsense.techniques import Zone
+from pfsense.sensors.layout import parse_plate_mm
 
 # The simulator, sensors, web server and signal processing are imported by the commands that use
 # them, so that `pfsense analyze` and `--help` start quickly.
@@ -266,13 +268,13 @@ def sensor_options(args: argparse.Namespace, realtime: bool = True):
 def cmd_serve(args: argparse.Namespace) -> int:
     from waitress import create_server
 
-    from pfsense.live import LiveService
+    from pfsense.live.service import LiveService
     from pfsense.paths import data_dir
     from pfsense.sensors import open_sensor
     from pfsense.web import create_app
 
     home = data_dir(args.data_dir)
-    from pfsense.cues import CuePins
+    from pfsense.live.cues import CuePins
 
     # Refuse a bad --target, --foot-mm or --cues before touching the sensor.
     target_band_arg(args.target)
@@ -324,7 +326,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _start_cues(live, text: str):
     """The button, LED and buzzer if asked for; without GPIO they are off, said once."""
-    from pfsense.cues import CuePins, Cues
+    from pfsense.live.cues import CuePins, Cues
 
     if text == "off":
         return None
@@ -338,7 +340,7 @@ def _start_cues(live, text: str):
 
 def _calibration_for(sensor, home):
     """The stored calibration for this kind of sensor, if any; a recording brings its own."""
-    from pfsense.calibration_store import load_calibration, sensor_key
+    from pfsense.calibration.stored import load_calibration, sensor_key
 
     if sensor.name.startswith("replay:"):
         return sensor.nominal_calibration
@@ -351,7 +353,7 @@ def _calibration_for(sensor, home):
 def _calibration_saver(sensor, home):
     """Where a tare on the page is kept: with the stored calibrations, except for a replay,
     whose calibration is the recording's own."""
-    from pfsense.calibration_store import save_calibration, sensor_key
+    from pfsense.calibration.stored import save_calibration, sensor_key
     from pfsense.store.calibrations import add_calibration
     from pfsense.store.db import connect
 
@@ -387,7 +389,7 @@ def _stop_on_signals(live) -> None:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from pfsense.recording import RecordingWriter
+    from pfsense.sensors.recording import RecordingWriter
 
     if not args.seconds > 0:
         raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
@@ -443,8 +445,8 @@ def _record(sensor, writer, seconds: float) -> tuple[float, str]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from pfsense.analysis import analyze, format_report
-    from pfsense.recording import read_recording
+    from pfsense.dsp.report import analyze, format_report
+    from pfsense.sensors.recording import read_recording
 
     band, foot_mm = target_band_arg(args.target), foot_mm_arg(args.foot_mm)
     recording = read_recording(args.file, plate_mm_arg(args.plate_mm))
@@ -460,7 +462,7 @@ def cmd_sensors(args: argparse.Namespace) -> int:
     if args.diagnose:
         if not args.seconds > 0:
             raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
-        from pfsense.diagnose import diagnose, format_report
+        from pfsense.sensors.diagnose import diagnose, format_report
 
         print(format_report(diagnose(open_sensor(args.sensor, sensor_options(args)), args.seconds)))
         return 0
