@@ -89,7 +89,7 @@ def cmd_install_service(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from pfsense.cli.main import install_service as service
+    from pfsense.cli import install_service as service
     from pfsense.live.cues import CuePins
 
     CuePins.parse(args.cues)
