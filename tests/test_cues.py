@@ -47,7 +47,7 @@ def test_press_starts_and_stops_a_session_and_hold_tares(factory, tmp_path):
         wait_for(lambda: live.session is None, 3)
         assert live.last_session["report"]["ended_by"] == "stopped"
         button.drive_low()  # held: tare the 100 N weight away
-        wait_for(lambda: "tared" in live.processor.calibration.source, 5)
+        wait_for(lambda: "tared" in live.loop.processor.calibration.source, 5)
         button.drive_high()
         time.sleep(0.2)
         assert live.session is None  # the release after a hold is not a press

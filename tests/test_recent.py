@@ -22,7 +22,6 @@ def processed(batch, sensor, pieces: int) -> Processor:
         make_layout("plate4"),
         sensor.nominal_calibration,
         80,
-        live=True,
         recent_window_s=RECENT_WINDOW_S,
     )
     size = -(-len(batch) // pieces)
@@ -50,11 +49,6 @@ def test_the_recent_window_does_not_depend_on_how_reads_cut_the_stream():
     whole = recent_report(processed(batch, sensor, pieces=1))
     assert recent_report(processed(batch, sensor, pieces=len(batch) // 2)) == whole
     assert recent_report(processed(batch, sensor, pieces=97)) == whole
-
-
-def test_the_recent_window_is_live_only():
-    with pytest.raises(ValueError, match="live path only"):
-        Processor(make_layout("single"), sensor_calibration(), 80, recent_window_s=30.0)
 
 
 def test_no_recent_window_unless_asked():

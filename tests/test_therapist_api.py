@@ -275,7 +275,7 @@ def test_a_patients_free_session_is_measured_against_their_band(rolling):
     client.put(f"/api/patients/{patient_id}/targets/rolling", json=band, headers=csrf)
     client.post("/api/session/start", json={"patient_id": patient_id}, headers=csrf)
     assert client.get("/api/status").get_json()["target_band_n"] == [170, 230]
-    assert live.processor.tracker.config.foot_mm == 240
+    assert live.loop.processor.tracker.config.foot_mm == 240
     session = client.post("/api/session/stop", headers=csrf).get_json()["session"]
     assert session["report"]["target_band_n"] == [170, 230]
     assert session["patient_id"] == patient_id

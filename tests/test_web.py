@@ -126,7 +126,7 @@ def processed_rows(layout, calibration, counts, flags):
         np.arange(n) / 80, 1e9 + np.arange(n) / 80, np.arange(7, 7 + n, dtype=np.uint16),
         np.asarray(counts, np.int32), np.asarray(flags, np.uint8),
     )  # fmt: skip
-    processor = Processor(layout, calibration, 80, live=True)
+    processor = Processor(layout, calibration, 80)
     return Processed.concat([processor.process(batch), processor.finish()])
 
 
@@ -247,11 +247,9 @@ def test_a_client_that_stops_reading_holds_up_neither_acquisition_nor_other_clie
     try:
         client = create_app(live, {"TESTING": True}).test_client()
         stuck = client.get("/api/stream", buffered=False)  # subscribed, never read
-        started_samples = live.status()["stats"]["samples"]
         started = time.monotonic()
         events = sse_events(client.get("/api/stream", buffered=False), 160)
         elapsed_s = time.monotonic() - started
-        samples = live.status()["stats"]["samples"] - started_samples
         stuck.close()
     finally:
         live.stop()
@@ -259,4 +257,5 @@ def test_a_client_that_stops_reading_holds_up_neither_acquisition_nor_other_clie
     assert len(seq) >= 140
     assert np.all(np.diff(seq.astype(int)) % 65536 == 1), "the reading client missed nothing"
     assert not any(e["type"] == "resync" for e in events)
-    assert samples >= 0.8 * 80 * elapsed_s, "acquisition kept real time"
+    # Every sample acquired while the client read reached it: acquisition kept real time.
+    assert len(seq) >= 0.8 * 80 * elapsed_s, "acquisition kept real time"

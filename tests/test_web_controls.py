@@ -87,13 +87,13 @@ def test_tare_is_refused_while_someone_presses_and_nothing_changes(tmp_path):
         client,
         csrf,
     ):
-        before = live.processor.calibration
+        before = live.loop.processor.calibration
         response = client.post("/api/tare", headers=csrf)
         assert response.status_code == 409
         message = response.get_json()["message"]
         assert "tare refused" in message
         assert "keep the device still and unloaded" in message
-        assert live.processor.calibration == before
+        assert live.loop.processor.calibration == before
         assert stored == []
 
 
@@ -183,7 +183,7 @@ def test_every_control_needs_the_pages_csrf_token(controls, path):
         assert response.status_code == 400
         assert "CSRF token" in response.get_json()["message"]
     assert live.session is None
-    assert live.processor.calibration.source == "simulator"
+    assert live.loop.processor.calibration.source == "simulator"
 
 
 @pytest.mark.parametrize(

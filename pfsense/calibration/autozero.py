@@ -46,15 +46,6 @@ class AutoZero:
                 return index
         return None
 
-    def observe_one(self, force_n: float, force_max_n: float, counts: list[float]) -> bool:
-        """One block (the live path); True when the zero has just moved."""
-        near_zero = abs(force_n) <= UNLOADED_N and force_max_n <= UNLOADED_N
-        if near_zero and all(c == c for c in counts):  # c == c: not NaN
-            return self._still(force_n, counts)
-        self._run_counts.clear()
-        self._run_force_n.clear()
-        return False
-
     def _still(self, force_n: float, counts: list[float]) -> bool:
         """Add an unloaded block; re-zero once the run is long and still enough."""
         self._run_counts.append(counts)

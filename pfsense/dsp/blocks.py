@@ -30,7 +30,7 @@ class Blocks(Columns):
 
 
 class Blocker:
-    """Cuts a stream of rows into blocks of `size` rows and summarises each completed block."""
+    """Cuts a stream of rows into blocks of `size` rows; keeps the rows of the unfinished one."""
 
     def __init__(self, rate_hz: float, channels: int) -> None:
         self.size = max(1, round(rate_hz / BLOCK_HZ))
@@ -41,26 +41,21 @@ class Blocker:
     def pending_rows(self) -> int:
         return len(self._pending)
 
-    def preview(self, t_s, force_n, x_mm, y_mm, counts) -> Blocks | None:
-        """The blocks these rows would complete (None if none), without taking them."""
-        if len(self._pending) + len(t_s) < self.size:
-            return None  # the common case live: nothing to summarise yet
-        return self._blocks(self._columns(t_s, force_n, x_mm, y_mm, counts))[0]
-
-    def add(self, t_s, force_n, x_mm, y_mm, counts) -> None:
-        """Take rows (their completed blocks were seen with `preview`)."""
-        if not len(t_s):
-            return
-        columns = self._columns(t_s, force_n, x_mm, y_mm, counts)
-        self._pending = columns[len(columns) // self.size * self.size :]
-
-    def _columns(self, t_s, force_n, x_mm, y_mm, counts) -> np.ndarray:
+    def join(self, t_s, force_n, x_mm, y_mm, counts) -> tuple[np.ndarray, int]:
+        """The pending rows and these as one table (columns t, force, x, y, counts...), and how
+        many of its rows were pending; give back what is left over with `keep`."""
         columns = np.column_stack([t_s, force_n, x_mm, y_mm, counts])
-        return np.concatenate([self._pending, columns]) if len(self._pending) else columns
+        pending = len(self._pending)
+        return (np.concatenate([self._pending, columns]) if pending else columns), pending
 
-    def _blocks(self, columns: np.ndarray) -> tuple[Blocks, np.ndarray]:
-        complete = len(columns) // self.size * self.size
-        return summarise(columns[:complete], self.size, self.channels), columns[complete:]
+    def keep(self, rows: np.ndarray) -> None:
+        """The rows of the unfinished block (fewer than `size`)."""
+        self._pending = rows
+
+    def take_pending(self) -> tuple[np.ndarray, np.ndarray]:
+        """The unfinished block's times and forces, which will never make a block."""
+        rows, self._pending = self._pending, self._pending[:0]
+        return rows[:, 0], rows[:, 1]
 
 
 def summarise(rows: np.ndarray, size: int, channels: int) -> Blocks:

@@ -2,8 +2,9 @@
 
 A sample (per channel) is rejected when it is flagged saturated, desync or timeout, when it is one
 of the HX711's saturation codes, or when it stands out from its neighbours: a centred median of five
-(two samples of look-ahead, 25 ms at 80 SPS) keeps ramps and steps exactly, and catches spikes of
-one or two samples and the all-ones / 2**n - 1 reads of a preempted bit-bang. Lost samples
+keeps ramps and steps exactly, and catches spikes of one or two samples and the all-ones / 2**n - 1
+reads of a preempted bit-bang. Only a reading off the line of the ones before it waits for the two
+after it (25 ms at 80 SPS); the rest go out at once (see Cleaner). Lost samples
 (sequence gaps) are counted, never filled in. Rejected samples become NaN; nothing is invented.
 """
 
@@ -54,14 +55,20 @@ def is_all_ones(counts: np.ndarray) -> np.ndarray:
     return ((raw & (raw + 1)) == 0) & (raw >= (1 << ALL_ONES_MIN_BITS) - 1)
 
 
+_SATURATED, _DESYNC, _TIMEOUT = (
+    np.uint8(SampleFlag.SATURATED), np.uint8(SampleFlag.DESYNC), np.uint8(SampleFlag.TIMEOUT)
+)  # fmt: skip
+
+
 def flag_reasons(counts: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """Per reading: 0 if usable, else 1 + index into REASONS, for what the acquisition side saw."""
+    saturated = (counts == COUNTS_MAX) | (counts == COUNTS_MIN)
     reason = np.zeros(counts.shape, np.uint8)
-    reason[flags & SampleFlag.TIMEOUT != 0] = 3
-    reason[flags & SampleFlag.DESYNC != 0] = 2
-    reason[
-        (flags & SampleFlag.SATURATED != 0) | (counts == COUNTS_MAX) | (counts == COUNTS_MIN)
-    ] = 1
+    if not (flags.any() or saturated.any()):
+        return reason  # the usual batch
+    reason[flags & _TIMEOUT != 0] = 3
+    reason[flags & _DESYNC != 0] = 2
+    reason[(flags & _SATURATED != 0) | saturated] = 1
     return reason
 
 
@@ -108,9 +115,16 @@ def spike_mask(usable: np.ndarray, threshold: np.ndarray) -> np.ndarray:
 
 
 class Cleaner:
-    """Online cleaning with LOOK samples of look-ahead: `clean(batch)` returns the rows that can
-    now be decided (the held rows of the last call and all but the last LOOK of this one);
-    `finish()` decides the rows still held, at the end of a recording.
+    """Online cleaning that holds back only what it must: `clean(batch)` returns the rows decided
+    so far, in order; `finish()` decides the rows still held, at the end of a recording.
+
+    A reading that continues the straight line through the two before it (within the threshold),
+    after a reading that did too, cannot be a spike of one or two samples: whatever comes next,
+    the median of five centred on it lies within the threshold of it (spike_mask's argument).
+    It is decided at once, so an ordinary sample goes out with no look-ahead. Any other reading
+    waits for its LOOK right-hand neighbours and the median of five decides, as it always has; the
+    rows behind it wait with it, so order is kept. The first rows of a stream wait until LOOK + 1
+    have come, to reflect a left context from them.
 
     Fed one whole recording or the same rows in batches of any size, it gives the same result.
     """
@@ -119,45 +133,73 @@ class Cleaner:
         self.threshold_counts = SPIKE_THRESHOLD_N * np.abs(np.asarray(counts_per_n, dtype=float))
         self.stats = CleanStats()
         self._channels = channels
-        self._held = Batch.empty(channels)  # rows waiting for their right-hand neighbours
+        self._held = Batch.empty(channels)  # rows not decided yet
         self._held_reason = np.zeros((0, channels), np.uint8)
-        self._before = np.full((LOOK, channels), np.nan)  # usable readings left of the held rows
+        self._before: np.ndarray | None = None  # usable readings of the LOOK rows before _held
+        self._before_off_line = np.zeros(channels, bool)  # the row before _held left the line
         self._last_seq: int | None = None
-        self._first = True  # at the start there is no left context yet
 
     def clean(self, batch: Batch) -> tuple[Batch, np.ndarray]:
         """Rows now decided, as (rows, counts): counts float, NaN where rejected."""
+        reason = flag_reasons(batch.counts, batch.flags)
         if len(batch):
             self.stats.samples += len(batch) * self._channels
             self.stats.lost_samples += int(seq_gaps(batch.seq, self._last_seq).sum())
             self._last_seq = int(batch.seq[-1])
-        rows = Batch.concat([self._held, batch])
-        reason = np.concatenate([self._held_reason, flag_reasons(batch.counts, batch.flags)])
-        decided = max(0, len(rows) - LOOK)
-        self._held, self._held_reason = rows.select(slice(decided, None)), reason[decided:]
-        return self._decide(rows, reason, decided)
+        if len(self._held):  # live, the held rows are usually none
+            batch = Batch.concat([self._held, batch])
+            reason = np.concatenate([self._held_reason, reason])
+        return self._decide(batch, reason, open_end=False)
 
     def finish(self) -> tuple[Batch, np.ndarray]:
         """Decide the rows still held, with no right-hand neighbours beyond them."""
         rows, reason = self._held, self._held_reason
-        self._held = Batch.empty(self._channels)
-        self._held_reason = reason[:0]
-        return self._decide(rows, reason, len(rows), open_end=True)
+        self._held, self._held_reason = rows.select(slice(0, 0)), reason[:0]
+        return self._decide(rows, reason, open_end=True)
 
-    def _decide(self, rows: Batch, reason: np.ndarray, decided: int, open_end: bool = False):
-        if decided == 0:
-            return rows.select(slice(0, 0)), np.zeros((0, self._channels))
-        usable = np.where(reason == 0, rows.counts.astype(float), np.nan)
-        if self._first:
-            self._before, self._first = _reflected(usable), False
-        after = _reflected(usable[::-1]) if open_end else np.empty((0, self._channels))
+    def _decide(self, rows: Batch, flagged: np.ndarray, open_end: bool):
+        """Decide as many rows as can be, from the front; hold the rest."""
+        n = len(rows)
+        if n == 0 or (self._before is None and n <= LOOK and not open_end):
+            return self._hold(rows, flagged, 0)  # the first rows wait for context to reflect
+        usable = np.where(flagged == 0, rows.counts, np.nan)
+        if self._before is None:
+            self._before = _reflected(usable)
+        after = _reflected(usable[::-1]) if open_end else usable[:0]
         context = np.concatenate([self._before, usable, after])
-        spikes = spike_mask(context[: decided + 2 * LOOK], self.threshold_counts)
-        reason = reason[:decided].copy()
-        reason[spikes] = np.where(is_all_ones(rows.counts[:decided][spikes]), 4, 5)
+        predicted = 2.0 * context[LOOK - 1 : LOOK - 1 + n] - context[LOOK - 2 : LOOK - 2 + n]
+        off_line = ~(np.abs(usable - predicted) <= self.threshold_counts)  # NaN: off the line
+        suspect = off_line.copy()
+        suspect[0] |= self._before_off_line
+        suspect[1:] |= off_line[:-1]
+        suspect &= flagged == 0
+        known = n - LOOK + len(after)  # rows whose right-hand neighbours have come
+        waiting = suspect.any(axis=1)
+        waiting[:known] = False
+        decided = int(np.argmax(waiting)) if waiting.any() else n
+        reason = flagged[:decided].copy()
+        judged = suspect[: min(decided, known)]  # the rest of the decided rows are not suspect
+        if judged.any():
+            spikes = np.zeros(reason.shape, bool)
+            spikes[: len(judged)] = judged & spike_mask(
+                context[: len(judged) + 2 * LOOK], self.threshold_counts
+            )
+            reason[spikes] = np.where(is_all_ones(rows.counts[:decided][spikes]), 4, 5)
         self._count(reason)
         self._before = context[decided : decided + LOOK]  # left neighbours of the next rows
-        return rows.select(slice(0, decided)), np.where(reason == 0, usable[:decided], np.nan)
+        if decided:
+            self._before_off_line = off_line[decided - 1]
+        decided_rows, _ = self._hold(rows, flagged, decided)
+        return decided_rows, np.where(reason == 0, usable[:decided], np.nan)
+
+    def _hold(self, rows: Batch, flagged: np.ndarray, decided: int) -> tuple[Batch, np.ndarray]:
+        """Keep rows[decided:] for later; the decided rows, with no counts yet."""
+        if decided < len(rows):
+            self._held, self._held_reason = rows.select(slice(decided, None)), flagged[decided:]
+        elif len(self._held):
+            self._held, self._held_reason = self._held.select(slice(0, 0)), flagged[:0]
+        taken = rows if decided == len(rows) else rows.select(slice(0, decided))
+        return taken, np.zeros((0, self._channels))
 
     def _count(self, reason: np.ndarray) -> None:
         if not reason.any():

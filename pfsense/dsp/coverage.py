@@ -5,8 +5,6 @@ the foot and into heel, arch and forefoot. A single cell cannot see where it is:
 routine is working (`zone`) is credited instead.
 """
 
-import math
-
 import numpy as np
 
 from pfsense.clinical import doses, foot
@@ -53,32 +51,6 @@ class Coverage:
         codes = foot.zone_codes_for_sole_mm(sole_mm, self.foot_mm)[work[placed]]
         for zone in SOLE_ZONES:
             self.zones_s[zone] += block_s * np.count_nonzero(codes == ZONE_CODES[zone])
-
-    def add_one(self, block_s: float, force_n: float, x_mm: float, y_mm: float) -> None:
-        """One loaded block as plain floats (the live path): the same as `add_blocks` of one."""
-        low, high = self.band_n
-        work = low <= force_n <= high
-        if not self.is_plate:
-            if self.zone in SOLE_ZONES:
-                self.heat_s[SOLE_ZONES.index(self.zone)] += block_s
-                self.zones_s[self.zone] += block_s if work else 0.0
-            return
-        if not (math.isfinite(x_mm) and math.isfinite(y_mm)):
-            return
-        sole_mm = self.foot_mm / 2.0 - y_mm  # as foot.sole_mm_from_plate_y
-        along = math.floor(sole_mm / self.foot_mm * SOLE_BINS_ALONG)
-        across = math.floor((x_mm / (FOOT_WIDTH_FRACTION * self.foot_mm) + 0.5) * SOLE_BINS_ACROSS)
-        if 0 <= along < SOLE_BINS_ALONG and 0 <= across < SOLE_BINS_ACROSS:
-            self.heat_s[along, across] += block_s
-        if work:
-            fraction = sole_mm / self.foot_mm
-            for zone in SOLE_ZONES:
-                low_f, high_f = foot.ZONE_BOUNDS_FRACTION[zone]
-                if low_f <= fraction and (
-                    fraction <= high_f if high_f == 1.0 else fraction < high_f
-                ):
-                    self.zones_s[zone] += block_s
-                    break
 
     def fraction(self) -> float | None:
         """Plate: the share of the sole's length with a second or more of contact. Single cell:

@@ -51,7 +51,7 @@ class FeatureConfig:
 
 
 class FeatureTracker:
-    """Feed `add_samples` (total force per sample) and `add_blocks` (block summaries)."""
+    """Feed `add`: total force per sample, and the summaries of the blocks they complete."""
 
     def __init__(self, config: FeatureConfig) -> None:
         self.config = config
@@ -75,15 +75,16 @@ class FeatureTracker:
     def zone(self, zone: Zone | None) -> None:
         self.coverage.zone = zone
 
+    def add(self, t_s: np.ndarray, force_n: np.ndarray, blocks: Blocks | None, block_s: float):
+        """Samples (total force) and the summaries of the blocks they complete, if any."""
+        self.add_samples(t_s, force_n)
+        if blocks is not None and len(blocks):
+            self.add_blocks(blocks, block_s)
+
     def add_samples(self, t_s: np.ndarray, force_n: np.ndarray) -> None:
         if len(t_s):
             self.note_times(float(t_s[0]), float(t_s[-1]))
         self.force.add(force_n)
-
-    def add_one_sample(self, t_s: float, force_n: float) -> None:
-        """One sample as plain floats (the live path): the same as `add_samples` of one."""
-        self.force.add_one(force_n)
-        self.note_times(t_s, t_s)
 
     def note_times(self, first_t_s: float, last_t_s: float) -> None:
         self._first_t_s = first_t_s if self._first_t_s is None else self._first_t_s
@@ -108,19 +109,6 @@ class FeatureTracker:
             "y_max_mm",
         )
         self._blocks(loaded.tolist(), *(getattr(blocks, name).tolist() for name in names))
-
-    def add_block(
-        self, block_s: float, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max
-    ) -> None:
-        """One block, as plain floats (the live path): the same as `add_blocks` of one."""
-        if not self._osc:
-            self._start_oscillations(block_s)
-        loaded = force_n >= CONTACT_N
-        if loaded:
-            self.loaded_s += block_s
-            self.coverage.add_one(block_s, force_n, x, y)
-        columns = (t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max)
-        self._blocks([loaded], *([value] for value in columns))
 
     def _blocks(self, loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max) -> None:
         """Rhythm for every oscillation, then holds block by block."""

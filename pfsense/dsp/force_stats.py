@@ -27,19 +27,6 @@ class ForceStats:
         default_factory=lambda: Histogram.linear(0.0, FORCE_MAX_N, FORCE_BIN_N)
     )
 
-    def add_one(self, force_n: float) -> None:
-        """One sample (the live path): the same as `add` of a one-element array."""
-        if not force_n >= CONTACT_N:
-            return
-        self.loaded += 1
-        self.total_n += force_n
-        self.peak_n = force_n if self.peak_n is None or force_n > self.peak_n else self.peak_n
-        low, high = self.band_n
-        self.below += force_n < low
-        self.above += force_n > high
-        self.within = self.loaded - self.below - self.above
-        self.histogram.add_one(force_n)
-
     def add(self, force_n: np.ndarray) -> None:
         loaded = force_n[force_n >= CONTACT_N]  # NaN compares False: rejected samples drop out
         if not len(loaded):

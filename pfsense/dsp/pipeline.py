@@ -1,9 +1,12 @@
-"""The whole live path for one sensor: clean -> calibrate (with re-zero) -> centre of pressure ->
-features. `Processor.process(batch)` takes raw batches and returns processed rows two samples
-behind (the cleaner's look-ahead); `finish()` flushes the end of a recording.
+"""The whole processing path for one sensor: clean -> calibrate (with re-zero) -> centre of
+pressure -> features. One implementation, fed small batches live and large chunks offline:
+`Processor.process(batch)` returns the rows decided so far (at once, unless the cleaner must wait
+for a suspect reading's neighbours) and `finish()` flushes the end of a recording.
 
-The same Processor serves the live page (batch by batch) and `pfsense analyze` (one whole
-recording), so both give the same numbers.
+Rows reach the features a block at a time (pfsense.dsp.blocks: 200 ms), when the block is
+complete, so their numpy work is paid once a block however small the batches are; the rows
+themselves go out as soon as they are decided. The same rows give the same numbers however they
+are cut, to within the rounding of a sum taken in another order.
 """
 
 from dataclasses import dataclass
@@ -15,15 +18,14 @@ from pfsense.calibration.model import Calibration
 from pfsense.clinical.techniques import Zone
 from pfsense.columns import Columns
 from pfsense.dsp import plate
-from pfsense.dsp.blocks import Blocker
+from pfsense.dsp.blocks import Blocker, summarise
 from pfsense.dsp.clean import Cleaner
 from pfsense.dsp.features import FeatureConfig, FeatureTracker
-from pfsense.dsp.live_path import LivePath
 from pfsense.dsp.recent import RecentWindow
 from pfsense.sensors.batch import Batch
 from pfsense.sensors.layout import Layout
 
-CHUNK_ROWS = 4096
+CHUNK_ROWS = 4096  # a moved zero redoes at most this many rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,15 +50,10 @@ class Processor:
         rate_hz: float,
         features: FeatureConfig | None = None,
         autozero: bool = True,
-        live: bool = False,
         recent_window_s: float | None = None,
     ) -> None:
-        """`live=True` takes the sample-by-sample path (pfsense.dsp.live_path), quicker for the
-        one or two samples a live batch holds; the default vectorised path suits recordings.
-        `recent_window_s` (live only) also keeps features over about that many of the latest
-        seconds: the live page's "now"."""
-        if recent_window_s and not live:
-            raise ValueError("a recent window is kept on the live path only")
+        """`recent_window_s` also keeps features over about that many of the latest seconds:
+        the live page's "now" (pfsense.dsp.recent)."""
         self.layout = layout
         channels = len(layout.channels)
         self.cleaner = Cleaner(channels, np.asarray(calibration.counts_per_n))
@@ -68,7 +65,6 @@ class Processor:
         self.tracker = FeatureTracker(config)
         self.recent = RecentWindow(config, recent_window_s) if recent_window_s else None
         self.trackers = [self.tracker, *([self.recent] if self.recent else [])]
-        self._live = LivePath(self) if live else None
 
     @property
     def zone(self) -> Zone | None:
@@ -87,50 +83,54 @@ class Processor:
             self.autozero.reset(calibration)
 
     def process(self, batch: Batch) -> Processed:
-        if self._live is not None:
-            return _processed(self._live.process(batch))
         return self._run(*self.cleaner.clean(batch))
 
     def finish(self) -> Processed:
-        if self._live is not None:
-            return _processed(self._live.finish())
-        return self._run(*self.cleaner.finish())
+        """The rows still held, and the unfinished block's samples to the features."""
+        rows = self._run(*self.cleaner.finish())
+        t_s, force_n = self.blocker.take_pending()
+        if len(t_s):
+            for tracker in self.trackers:
+                tracker.add(t_s, force_n, None, self.block_s)
+        return rows
 
     def _run(self, rows: Batch, counts: np.ndarray) -> Processed:
-        parts = []
-        start = 0
-        while start < len(rows) or not parts:
-            # A whole recording goes through in chunks, so a moved zero redoes at most one chunk.
+        if len(rows) <= CHUNK_ROWS:  # live: one small piece
+            taken = self._segment(rows, counts)
+            if len(taken) == len(rows):
+                return taken
+            parts, start = [taken], len(taken)
+        else:
+            parts, start = [], 0
+        while start < len(rows):
             chunk = slice(start, start + CHUNK_ROWS)
             taken = self._segment(rows.select(chunk), counts[chunk])
             parts.append(taken)
             start += len(taken)
-            if not len(taken):
-                break
-        return parts[0] if len(parts) == 1 else Processed.concat(parts)
+        return Processed.concat(parts)
 
     def _segment(self, rows: Batch, counts: np.ndarray) -> Processed:
         """Process rows with the current zero, up to the block where the zero moves, if it does
         (the rows after it are then processed again with the new zero by the caller)."""
         force_n, x_mm, y_mm = self._force(counts)
-        pending = self.blocker.pending_rows
-        blocks = self.blocker.preview(rows.t_s, force_n, x_mm, y_mm, counts)
+        table, pending = self.blocker.join(rows.t_s, force_n, x_mm, y_mm, counts)
+        size = self.blocker.size
+        used = len(table) // size  # complete blocks
         end = len(rows)
-        if blocks is not None:
-            used = len(blocks)
+        if used:
+            blocks = summarise(table[: used * size], size, self.blocker.channels)
             if self.autozero is not None and (moved := self.autozero.observe(blocks)) is not None:
                 used = moved + 1
-                end = used * self.blocker.size - pending
-            self.tracker.add_blocks(
-                blocks.select(slice(0, used)) if used < len(blocks) else blocks, self.block_s
-            )
+                end = used * size - pending
+                blocks = blocks.select(slice(0, used))
+                self.calibration = self.autozero.calibration
+            block_rows = table[: used * size]
+            for tracker in self.trackers:
+                tracker.add(block_rows[:, 0], block_rows[:, 1], blocks, self.block_s)
+        self.blocker.keep(table[used * size : pending + end])
         if end < len(rows):
-            force_n, x_mm, y_mm, counts = force_n[:end], x_mm[:end], y_mm[:end], counts[:end]
             rows = rows.select(slice(0, end))
-        self.blocker.add(rows.t_s, force_n, x_mm, y_mm, counts)
-        self.tracker.add_samples(rows.t_s, force_n)
-        if self.autozero is not None:
-            self.calibration = self.autozero.calibration
+            force_n, x_mm, y_mm = force_n[:end], x_mm[:end], y_mm[:end]
         return Processed(rows.t_s, rows.acquired_at, rows.seq, force_n, x_mm, y_mm)
 
     def _force(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,10 +141,3 @@ class Processor:
         return plate.centre_of_pressure_mm(
             cell_force_n, self.layout.plate_width_mm, self.layout.plate_length_mm
         )
-
-
-def _processed(rows: list[tuple]) -> Processed:
-    """Processed columns from the live path's rows, in one array conversion."""
-    table = np.array(rows, dtype=float).reshape(-1, 6)
-    t_s, acquired_at, seq, force_n, x_mm, y_mm = table.T
-    return Processed(t_s, acquired_at, seq.astype(np.uint16), force_n, x_mm, y_mm)

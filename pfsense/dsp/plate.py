@@ -45,7 +45,6 @@ def centre_of_pressure_mm(
     Returns (force_n, x_mm, y_mm); x and y are NaN where the total is below the contact threshold.
     """
     fl, fr, rl, rr = np.asarray(corners_n, dtype=float).T
-    # Written out term by term, in the order pfsense.dsp.live_path uses for one sample.
     force_n = ((fl + fr) + rl) + rr
     in_contact = force_n >= contact_threshold_n
     safe_force_n = np.where(in_contact, force_n, 1.0)

@@ -1,14 +1,17 @@
 """Features over the last half-minute or so, for the live page's "now": the technique being done
 and how well, as it changes, rather than the whole session's average.
 
-Fed sample by sample on the live path (pfsense.dsp.live_path). Two FeatureTrackers run staggered,
+Fed what a FeatureTracker is fed (pfsense.dsp.pipeline). Two FeatureTrackers run staggered,
 each started afresh every RECENT_WINDOW_S; the older one is read, so the window always covers
 between half and all of RECENT_WINDOW_S of the latest data. Memory stays bounded (two trackers)
 and nothing is recomputed.
 """
 
+import numpy as np
+
 from pfsense.clinical import doses
 from pfsense.clinical.techniques import Zone
+from pfsense.dsp.blocks import Blocks
 from pfsense.dsp.features import FeatureConfig, FeatureTracker
 
 # DOMAIN.md: 30-120 s per area. The shortest dose is long enough to see a technique's rhythm
@@ -41,14 +44,29 @@ class RecentWindow:
         for tracker in self._trackers:
             tracker.zone = zone
 
-    def add_one_sample(self, t_s: float, force_n: float) -> None:
-        self._rotate(t_s)
-        for tracker in self._trackers:
-            tracker.add_one_sample(t_s, force_n)
+    def add(self, t_s: np.ndarray, force_n: np.ndarray, blocks: Blocks | None, block_s: float):
+        """As FeatureTracker.add; the trackers rotate between blocks, so however the rows were
+        cut, the same blocks land in the same trackers."""
+        if blocks is None or not len(blocks):
+            self._rotate(float(t_s[0]))
+            for tracker in self._trackers:
+                tracker.add(t_s, force_n, None, block_s)
+            return
+        size = len(t_s) // len(blocks)
+        starts_s = t_s[::size]  # each block's first sample
+        start = 0
+        while start < len(blocks):
+            self._rotate(float(starts_s[start]))
+            end = start + 1 + int(np.searchsorted(starts_s[start + 1 :], self._next_rotation_s()))
+            rows = slice(start * size, end * size)
+            part = blocks.select(slice(start, end)) if end - start < len(blocks) else blocks
+            for tracker in self._trackers:
+                tracker.add(t_s[rows], force_n[rows], part, block_s)
+            start = end
 
-    def add_block(self, block_s: float, *columns: float) -> None:
-        for tracker in self._trackers:
-            tracker.add_block(block_s, *columns)
+    def _next_rotation_s(self) -> float:
+        age_s = self.window_s / 2 if len(self._trackers) == 1 else self.window_s
+        return self._started_t_s[0] + age_s
 
     def _rotate(self, t_s: float) -> None:
         """Start the second tracker half a window in; retire the first when a window old."""

@@ -132,14 +132,14 @@ class Cues:
         subscription = self._subscription
         while not subscription.closed:
             for event in subscription.get(1.0):
-                if event.get("type") == "frame":
-                    self._show(event["force_n"])
+                if event.payload.get("type") == "frame":
+                    self._show(event.payload["force_n"])
 
     def _show(self, forces: list) -> None:
         force_n = next((f for f in reversed(forces) if f is not None), None)
         if force_n is None:
             return
-        low, high = self.live.processor.tracker.config.target_band_n
+        low, high = self.live.snapshot.target_band_n
         band = "below" if force_n < low else "above" if force_n > high else "in"
         if band == "above":
             self._beep(time.monotonic())

@@ -1,32 +1,59 @@
 """Fan-out of live events to any number of stream clients, each through a bounded buffer.
 
-The acquisition thread publishes and never waits: a client that falls behind loses its own oldest
-events (and is told how many), never slowing acquisition or the other clients.
+An event is encoded once, when it is published: every client is handed the same bytes, so a
+viewer costs a wake-up and a socket write, never JSON work of its own. The acquisition thread
+publishes and never waits: a client that falls behind loses its own oldest events (and is told
+how many), never slowing acquisition or the other clients.
 """
 
+import json
+import logging
 import threading
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BUFFER_EVENTS = 400  # about 10 s of frames at 40 frames/s
+
+
+@dataclass(frozen=True, eq=False)
+class Event:
+    """One event: what it says, and the same as a Server-Sent Event, ready to send."""
+
+    payload: dict
+    sse: bytes
+
+    @classmethod
+    def of(cls, payload: dict) -> "Event":
+        """The event, encoded once (compact JSON; a NaN would be refused, not sent as invalid
+        JSON: frames carry null for a rejected sample).
+
+        >>> Event.of({"type": "frame", "force_n": [1.5, None]}).sse
+        b'data: {"type":"frame","force_n":[1.5,null]}\\n\\n'
+        """
+        text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+        return cls(payload, b"data: " + text.encode() + b"\n\n")
 
 
 class Subscription:
     """One client's bounded queue of events."""
 
     def __init__(self, max_events: int) -> None:
-        self._events: deque[dict] = deque(maxlen=max_events)
+        self._events: deque[Event] = deque(maxlen=max_events)
         self._ready = threading.Condition()
         self.lost_events = 0
         self.closed = False
 
-    def put(self, event: dict) -> None:
+    def put(self, event: Event) -> None:
         with self._ready:
             if len(self._events) == self._events.maxlen:
                 self.lost_events += 1
             self._events.append(event)
             self._ready.notify()
 
-    def get(self, timeout_s: float) -> list[dict]:
+    def get(self, timeout_s: float) -> list[Event]:
         """Every waiting event (possibly none after `timeout_s`)."""
         with self._ready:
             if not self._events and not self.closed:
@@ -52,34 +79,43 @@ class Hub:
 
     def __init__(self, max_events_per_client: int = DEFAULT_BUFFER_EVENTS) -> None:
         self.max_events_per_client = max_events_per_client
-        self._subscribers: set[Subscription] = set()
+        self._subscribers: tuple[Subscription, ...] = ()  # replaced whole: publish reads no lock
         self._lock = threading.Lock()
+        self.on_subscribe: Callable[[], None] | None = None  # the live loop's cue to hurry
 
     def subscribe(self) -> Subscription:
         subscription = Subscription(self.max_events_per_client)
         with self._lock:
-            self._subscribers.add(subscription)
+            self._subscribers = (*self._subscribers, subscription)
+        if self.on_subscribe is not None:
+            self.on_subscribe()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         subscription.close()
         with self._lock:
-            self._subscribers.discard(subscription)
+            self._subscribers = tuple(s for s in self._subscribers if s is not subscription)
 
-    def publish(self, event: dict) -> None:
-        with self._lock:
-            subscribers = list(self._subscribers)
+    def publish(self, payload: dict) -> Event | None:
+        """Encode once and hand to every subscriber; None (and no encoding) when nobody is."""
+        subscribers = self._subscribers
+        if not subscribers:
+            return None
+        try:
+            event = Event.of(payload)
+        except ValueError:  # a NaN that should have been null: a bug, but never a dead loop
+            log.exception("event not sent: %.200r", payload)
+            return None
         for subscription in subscribers:
             subscription.put(event)
+        return event
 
     def close(self) -> None:
         with self._lock:
-            subscribers = list(self._subscribers)
-            self._subscribers.clear()
+            subscribers, self._subscribers = self._subscribers, ()
         for subscription in subscribers:
             subscription.close()
 
     @property
     def client_count(self) -> int:
-        with self._lock:
-            return len(self._subscribers)
+        return len(self._subscribers)

@@ -1,12 +1,11 @@
 """JSON and Server-Sent-Events endpoints under /api."""
 
-import json
-
 from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest
 
 from pfsense.clinical.techniques import Zone
 from pfsense.dsp.coverage import SOLE_ZONES
+from pfsense.live.hub import Event
 from pfsense.live.session import SessionPlan
 from pfsense.store import patients, routines, targets
 from pfsense.web.db import get_db
@@ -16,6 +15,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 HEARTBEAT_S = 10.0  # a comment line now and then lets both ends notice a dead connection
 RECONNECT_MS = 1000
+HEARTBEAT = b": heartbeat\n\n"
 
 
 @bp.get("/status")
@@ -83,7 +83,8 @@ def set_zone():
 @bp.get("/stream")
 def stream():
     """Server-Sent Events: a status snapshot, then every frame and metrics event; each event's
-    data is one JSON object with a "type" that clients dispatch on and may ignore. A client too
+    data is one JSON object with a "type" that clients dispatch on and may ignore. Every event is
+    encoded once for all clients (pfsense.live.hub); this only hands the bytes on. A client too
     slow to keep up loses its own oldest events (never anyone else's), and is then sent a
     `resync` event saying how many, and a fresh status snapshot."""
     live = current_app.extensions["pfsense.live"]
@@ -91,12 +92,16 @@ def stream():
 
     def events():
         try:
-            yield f"retry: {RECONNECT_MS}\n" + _sse(live.status())
+            yield f"retry: {RECONNECT_MS}\n".encode() + Event.of(live.status()).sse
             while not subscription.closed:
                 batch = subscription.get(HEARTBEAT_S)
                 if lost := subscription.take_lost():
-                    batch = [{"type": "resync", "lost_events": lost}, live.status(), *batch]
-                yield "".join(_sse(event) for event in batch) if batch else ": heartbeat\n\n"
+                    resync = Event.of({"type": "resync", "lost_events": lost})
+                    batch = [resync, Event.of(live.status()), *batch]
+                if len(batch) == 1:
+                    yield batch[0].sse  # the usual case: one frame
+                else:
+                    yield b"".join(event.sse for event in batch) if batch else HEARTBEAT
         finally:
             live.hub.unsubscribe(subscription)
 
@@ -106,7 +111,3 @@ def stream():
 
 def _live():
     return current_app.extensions["pfsense.live"]
-
-
-def _sse(event: dict) -> str:
-    return f"data: {json.dumps(event, separators=(',', ':'))}\n\n"

@@ -10,6 +10,6 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def index():
     live = current_app.extensions["pfsense.live"]
-    band = live.processor.tracker.config.target_band_n
+    band = live.snapshot.target_band_n
     cadence = doses.SELF_PACED_CADENCE_PER_MIN  # until a therapist sets the patient's own
     return render_template("index.html", sensor=live.sensor.describe(), band=band, cadence=cadence)

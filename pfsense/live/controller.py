@@ -1,0 +1,145 @@
+"""Sessions and routines on the live loop: starting and stopping a session, following a guided
+routine from segment to segment (each measured and scored against its own target), and closing
+a session with its report however it ends. Runs on the acquisition thread only, so it needs no
+locks; what web threads see of it is in the status snapshot (pfsense.live.status).
+"""
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pfsense.clinical.techniques import Zone
+from pfsense.dsp.coverage import SOLE_ZONES
+from pfsense.dsp.features import FeatureConfig
+from pfsense.dsp.report import report, routine_summary
+from pfsense.errors import ConfigError, LiveStateError
+from pfsense.live.session import LiveSession, SessionPlan
+from pfsense.sensors.batch import Batch
+from pfsense.store.db import connect
+from pfsense.store.sessions import mark_interrupted
+
+if TYPE_CHECKING:
+    from pfsense.live.acquisition import Acquisition
+
+log = logging.getLogger(__name__)
+
+
+class SessionController:
+    """The running session (if any) and the last one's summary. `data_dir` is where sessions go:
+    their rows in the database and their recordings in `recordings/` (None: not kept)."""
+
+    def __init__(self, loop: "Acquisition", data_dir: Path | None) -> None:
+        self.loop = loop
+        self.data_dir = data_dir
+        self.session: LiveSession | None = None
+        self.last_session: dict | None = None
+        self.problem = ""  # why sessions are not saved, if they are not
+        self._db: sqlite3.Connection | None = None  # the acquisition thread's own
+
+    def open_store(self) -> None:
+        """This thread's database connection; sessions a dead process left running are marked
+        interrupted first (they can only be from before this start)."""
+        if self.data_dir is None:
+            return
+        try:
+            self._db = connect(self.data_dir)
+            if count := mark_interrupted(self._db):
+                log.warning("%d session(s) were cut short by a crash: marked interrupted", count)
+        except (ConfigError, sqlite3.Error) as error:
+            self._db = None
+            log.error("sessions will not be saved: %s", error)
+            self.problem = f"sessions will not be saved: {error}"
+
+    def close_store(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def describe(self) -> dict | None:
+        return self.session.describe() if self.session else None
+
+    def refuse_during_session(self, doing: str) -> None:
+        if self.session is not None:
+            raise LiveStateError(f"stop the session before {doing}")
+
+    def start(self, plan: SessionPlan) -> dict:
+        """Start a session (a free one, or a patient's routine); features start from zero."""
+        if self.session is not None:
+            raise LiveStateError(
+                f"a session is already running (since {self.session.describe()['started_at']}); "
+                "stop it first"
+            )
+        loop = self.loop
+        loop.refuse_while_collecting()
+        self.session = LiveSession(
+            loop.sensor, loop.processor.calibration, self.data_dir, plan, self._db
+        )
+        loop.restart_processing(self._features_for_start(plan))
+        return self.session.describe()
+
+    def stop(self) -> dict:
+        if self.session is None:
+            raise LiveStateError("no session is running; start one first")
+        return self.end("stopped")
+
+    def end(self, ended_by: str) -> dict:
+        """Close the running session with its report; `ended_by` says how it ended."""
+        session, loop = self.session, self.loop
+        loop.flush()
+        step = session.step
+        if session.clock is None:
+            result, status = report(loop.processor, loop.samples(), None), "complete"
+        else:
+            if step is not None and step.phase == "work":  # the segment cut short counts too
+                session.end_segment(step.index, self._segment_report(step.index))
+            result = routine_summary(session.segment_reports)
+            status = "complete" if step is not None and step.phase == "done" else "interrupted"
+        self.last_session = session.close(result, status, ended_by)
+        self.session = None
+        loop.restart_processing()
+        return self.last_session
+
+    def write(self, batch: Batch) -> None:
+        if self.session is not None:
+            self.session.write(batch)
+
+    def after_batch(self, metrics: dict | None) -> None:
+        """Follow the routine, then save the session's progress (at most once a second)."""
+        if self.session is not None:
+            self._follow_routine()
+        if self.session is not None:
+            self.session.save_progress(metrics)
+
+    def _follow_routine(self) -> None:
+        """At each change of segment or phase: score the segment that ended, set up the next."""
+        change = self.session.advance()
+        if change is None:
+            return
+        old, new = change
+        if old.phase == "work":
+            self.loop.flush()
+            self.session.end_segment(old.index, self._segment_report(old.index))
+        if new.phase == "done":
+            self.end("routine finished")
+            return
+        # A rest is measured afresh too: the segment's report is written, and its numbers
+        # should not keep growing on the page while the foot rests.
+        work = new.phase == "work"
+        self.loop.restart_processing(self._segment_features(new.index) if work else None)
+
+    def _features_for_start(self, plan: SessionPlan) -> FeatureConfig | None:
+        if plan.segments:
+            return self._segment_features(0)
+        return plan.free_features(self.loop.sensor.rate_hz, self.loop.sensor.layout.is_plate)
+
+    def _segment_features(self, index: int) -> FeatureConfig:
+        """The segment's measures; a single cell is also told the segment's zone."""
+        plan, sensor = self.session.plan, self.loop.sensor
+        if not sensor.layout.is_plate:
+            zone: Zone = plan.segments[index].zone
+            self.loop.zone = zone if zone in SOLE_ZONES else None
+        return plan.segment_features(index, sensor.rate_hz, sensor.layout.is_plate)
+
+    def _segment_report(self, index: int) -> dict:
+        return self.session.plan.segment_report(index, self.loop.processor, self.loop.samples())
