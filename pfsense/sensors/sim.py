@@ -13,6 +13,9 @@ from pfsense.sensors.pacing import Pacer
 from pfsense.sim.simulator import SimConfig, SimRows, Simulation
 
 MAX_BATCH_S = 1.0  # a reader that fell behind catches up at most a second per read
+# The simulator makes a quarter of a second at a time and hands its rows out as they come due: one
+# numpy pass per chunk rather than per read (in real time, a read is one or two samples).
+AHEAD_S = 0.25
 FAST_BATCH_SAMPLES = 256
 _STALLED = object()  # marker: simulated time passed the timeout without a row
 
@@ -30,6 +33,8 @@ class SimSensor(Sensor):
         self.batch_samples = batch_samples
         self._pacer = Pacer()
         self._pending: Batch | None = None  # rows held back behind a simulated stall
+        self._ahead: Batch | None = None  # rows made ahead of their time (real time)
+        self._max_rows = max(1, round(MAX_BATCH_S * config.rate_hz))
         self._last_t_s: float | None = None
 
     def describe(self) -> dict:
@@ -83,18 +88,50 @@ class SimSensor(Sensor):
 
     def _read_realtime(self, timeout_s: float) -> Batch | None:
         deadline = time.monotonic() + timeout_s
-        max_rows = max(1, round(MAX_BATCH_S * self.rate_hz))
-        while self._running and not self.simulation.ended:
+        while self._running:
             # Grid samples whose time has come, counting the one at t = 0.
-            due = math.floor(self._pacer.due_t_s() * self.rate_hz) + 1 - self.simulation.next_index
-            if due > 0:
-                rows = self.simulation.next_rows(min(due, max_rows))
-                if len(rows.t_s):
-                    return self._batch(rows)
-                continue  # stalled or dropped: look again
-            if not self._pacer.sleep_until(self.simulation.next_t_s, self._wake, deadline):
+            due_index = math.floor(self._pacer.due_t_s() * self.rate_hz)
+            self._generate_ahead(due_index)
+            rows = self._take_due(due_index)
+            if rows is not None:
+                return rows
+            if self._ahead is None and self.simulation.ended:
+                return None
+            next_t_s = (
+                self.simulation.next_t_s if self._ahead is None else float(self._ahead.t_s[0])
+            )
+            if not self._pacer.sleep_until(next_t_s, self._wake, deadline):
                 raise self._timeout(timeout_s)
         return None
+
+    def _generate_ahead(self, due_index: int) -> None:
+        """Simulate AHEAD_S at a time, in one go, when the next row to hand out has not been made
+        yet: one numpy pass per chunk instead of one per read."""
+        ahead_rows = max(1, round(AHEAD_S * self.rate_hz))
+        simulation, made = self.simulation, 0
+        # A reader that fell far behind is caught up a second at a time, as hardware would be.
+        while (
+            not simulation.ended
+            and simulation.next_index <= due_index + 1
+            and made < self._max_rows
+        ):
+            rows = simulation.next_rows(ahead_rows)
+            made += ahead_rows
+            if len(rows.t_s):
+                batch = self._batch(rows)
+                self._ahead = batch if self._ahead is None else Batch.concat([self._ahead, batch])
+
+    def _take_due(self, due_index: int) -> Batch | None:
+        """The oldest rows made ahead whose time has come (at most a second of them), or None."""
+        ahead = self._ahead
+        if ahead is None:
+            return None
+        due = int(np.searchsorted(ahead.truth.sample_index, due_index, side="right"))
+        if not due:
+            return None
+        end = min(due, self._max_rows)
+        self._ahead = ahead.select(slice(end, None)) if end < len(ahead) else None
+        return ahead.select(slice(0, end))
 
     def _batch(self, rows: SimRows) -> Batch:
         return Batch(

@@ -118,6 +118,8 @@ class FaultInjector:
         self._where = {code: np.random.default_rng([seed, 7, code]) for code in FaultCode}
         self._what = {code: np.random.default_rng([seed, 9, code]) for code in FaultCode}
         self._drop_rng = np.random.default_rng([seed, 8])
+        rates = (knobs.spike_rate, knobs.saturation_rate, knobs.all_ones_rate, knobs.desync_rate)
+        self._quiet = not any(rates) and knobs.stall_at_s is None  # nothing but overload to do
         self._stall_mask = np.array(
             [knobs.stall_channels is None or name in knobs.stall_channels for name in channels]
         )
@@ -131,6 +133,8 @@ class FaultInjector:
         over = (values > COUNTS_MAX) | (values < COUNTS_MIN)
         values = np.clip(values, COUNTS_MIN, COUNTS_MAX)
         self._mark(over, flags, fault, SampleFlag.SATURATED, FaultCode.OVERLOAD)
+        if self._quiet:
+            return Injected(values.astype(np.int32), flags, fault)
         self._spikes(values, fault)
         self._saturation(values, flags, fault)
         self._all_ones(values, fault)
@@ -140,11 +144,16 @@ class FaultInjector:
 
     def dropped(self, n: int) -> np.ndarray:
         """Which of n rows are lost on the way (whole rows: the frame never arrives)."""
+        if not self.knobs.drop_rate:
+            return np.zeros(n, bool)
         return self._drop_rng.random(n) < self.knobs.drop_rate
 
     def _hits(self, code: FaultCode, rate: float, fault: np.ndarray) -> np.ndarray:
         """Where this fault strikes: at its rate, on samples no earlier fault has struck, so each
-        sample carries at most one fault and the truth says which."""
+        sample carries at most one fault and the truth says which. A knob at 0 draws nothing:
+        each fault has its own generator, so the others' draws do not move."""
+        if not rate:
+            return np.zeros(fault.shape, bool)
         return (self._where[code].random(fault.shape) < rate) & (fault == FaultCode.NONE)
 
     @staticmethod

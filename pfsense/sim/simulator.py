@@ -173,6 +173,8 @@ class Simulation:
         """Rows that arrive; the first row after a lost one gets DROPPED on every channel."""
         lost = converted & self._faults.dropped(len(converted))
         keep = converted & ~lost
+        if not self._drop_pending and not lost.any():
+            return keep  # the usual chunk: nothing lost, nothing to mark
         for row in range(len(keep)):  # short batches; the carry crosses calls
             if lost[row]:
                 self._drop_pending = True
