@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pfsense.sensors.adc import COUNTS_MAX, COUNTS_MIN
-from pfsense.sensors.batch import Batch, seq_gaps
+from pfsense.sensors.batch import Batch, lost_before
 from pfsense.sensors.flags import SampleFlag
 
 # A foot cannot change the load by this much for a single 12.5 ms sample and come straight back;
@@ -144,7 +144,7 @@ class Cleaner:
         reason = flag_reasons(batch.counts, batch.flags)
         if len(batch):
             self.stats.samples += len(batch) * self._channels
-            self.stats.lost_samples += int(seq_gaps(batch.seq, self._last_seq).sum())
+            self.stats.lost_samples += lost_before(batch.seq, self._last_seq)
             self._last_seq = int(batch.seq[-1])
         if len(self._held):  # live, the held rows are usually none
             batch = Batch.concat([self._held, batch])
@@ -158,39 +158,44 @@ class Cleaner:
         return self._decide(rows, reason, open_end=True)
 
     def _decide(self, rows: Batch, flagged: np.ndarray, open_end: bool):
-        """Decide as many rows as can be, from the front; hold the rest."""
+        """Decide as many rows as can be, from the front; hold the rest. Live, this runs for
+        every sample: it keeps to few numpy calls."""
         n = len(rows)
         if n == 0 or (self._before is None and n <= LOOK and not open_end):
             return self._hold(rows, flagged, 0)  # the first rows wait for context to reflect
-        usable = np.where(flagged == 0, rows.counts, np.nan)
+        any_flagged = bool(flagged.any())
+        usable = rows.counts.astype(float)
+        if any_flagged:
+            usable[flagged != 0] = np.nan
         if self._before is None:
             self._before = _reflected(usable)
         after = _reflected(usable[::-1]) if open_end else usable[:0]
         context = np.concatenate([self._before, usable, after])
         predicted = 2.0 * context[LOOK - 1 : LOOK - 1 + n] - context[LOOK - 2 : LOOK - 2 + n]
         off_line = ~(np.abs(usable - predicted) <= self.threshold_counts)  # NaN: off the line
-        suspect = off_line.copy()
-        suspect[0] |= self._before_off_line
-        suspect[1:] |= off_line[:-1]
-        suspect &= flagged == 0
-        known = n - LOOK + len(after)  # rows whose right-hand neighbours have come
-        waiting = suspect.any(axis=1)
-        waiting[:known] = False
-        decided = int(np.argmax(waiting)) if waiting.any() else n
-        reason = flagged[:decided].copy()
+        suspect = off_line | np.concatenate([self._before_off_line[None], off_line[:-1]])
+        if any_flagged:
+            suspect &= flagged == 0  # already rejected: nothing to judge
+        known = max(0, n - LOOK + len(after))  # rows whose right-hand neighbours have come
+        waiting = suspect[known:].any(axis=1)
+        decided = known + int(np.argmax(waiting)) if waiting.any() else n
+        cleaned, reason = usable[:decided], flagged[:decided]
         judged = suspect[: min(decided, known)]  # the rest of the decided rows are not suspect
         if judged.any():
             spikes = np.zeros(reason.shape, bool)
             spikes[: len(judged)] = judged & spike_mask(
                 context[: len(judged) + 2 * LOOK], self.threshold_counts
             )
+            reason = reason.copy()
             reason[spikes] = np.where(is_all_ones(rows.counts[:decided][spikes]), 4, 5)
-        self._count(reason)
+            cleaned = np.where(spikes, np.nan, cleaned)
+        if any_flagged or judged.any():
+            self._count(reason)
         self._before = context[decided : decided + LOOK]  # left neighbours of the next rows
         if decided:
             self._before_off_line = off_line[decided - 1]
         decided_rows, _ = self._hold(rows, flagged, decided)
-        return decided_rows, np.where(reason == 0, usable[:decided], np.nan)
+        return decided_rows, cleaned
 
     def _hold(self, rows: Batch, flagged: np.ndarray, decided: int) -> tuple[Batch, np.ndarray]:
         """Keep rows[decided:] for later; the decided rows, with no counts yet."""

@@ -13,9 +13,9 @@ from pfsense.sensors.pacing import Pacer
 from pfsense.sim.simulator import SimConfig, SimRows, Simulation
 
 MAX_BATCH_S = 1.0  # a reader that fell behind catches up at most a second per read
-# The simulator makes a quarter of a second at a time and hands its rows out as they come due: one
+# The simulator makes half a second at a time and hands its rows out as they come due: one
 # numpy pass per chunk rather than per read (in real time, a read is one or two samples).
-AHEAD_S = 0.25
+AHEAD_S = 0.5
 FAST_BATCH_SAMPLES = 256
 _STALLED = object()  # marker: simulated time passed the timeout without a row
 
