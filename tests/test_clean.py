@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pfsense.dsp.clean import Cleaner
+from pfsense.dsp.clean import Cleaner, _reflected, flag_reasons, spike_mask
 from pfsense.sensors.batch import Batch
 from pfsense.sim import FaultCode, FaultKnobs
 
@@ -57,6 +57,20 @@ def test_every_glitch_is_rejected_and_almost_nothing_else(seed):
     false_count = np.count_nonzero(rejected & (fault == FaultCode.NONE))
     assert np.count_nonzero(glitch & harmful) <= caught <= np.count_nonzero(glitch) + false_count
     assert stats.lost_samples == int(np.sum(np.diff(batch.truth.sample_index) - 1))
+
+
+@pytest.mark.parametrize(("layout", "seed"), [("plate4", 1), ("plate4", 4), ("single", 2)])
+def test_deciding_at_once_never_keeps_a_glitch_the_median_of_five_rejects(layout, seed):
+    """Readings on the line of the two before them go out at once; where that differs from the
+    median of five over the whole recording, it is a clean reading kept, never a glitch."""
+    batch, cpn = simulate(seed=seed, layout=layout)
+    _, counts, _ = clean_all(batch, cpn, piece=1)
+    usable = np.where(flag_reasons(batch.counts, batch.flags) == 0, batch.counts * 1.0, np.nan)
+    context = np.concatenate([_reflected(usable), usable, _reflected(usable[::-1])])
+    median_rejects = np.isnan(usable) | spike_mask(context, 2.0 * cpn)
+    differ = np.isnan(counts) != median_rejects
+    assert (batch.truth.fault[differ] == FaultCode.NONE).all()
+    assert not (np.isnan(counts) & ~median_rejects).any(), "rejected what the median keeps"
 
 
 def test_kept_samples_are_untouched():

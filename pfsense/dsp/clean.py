@@ -118,13 +118,14 @@ class Cleaner:
     """Online cleaning that holds back only what it must: `clean(batch)` returns the rows decided
     so far, in order; `finish()` decides the rows still held, at the end of a recording.
 
-    A reading that continues the straight line through the two before it (within the threshold),
-    after a reading that did too, cannot be a spike of one or two samples: whatever comes next,
-    the median of five centred on it lies within the threshold of it (spike_mask's argument).
-    It is decided at once, so an ordinary sample goes out with no look-ahead. Any other reading
-    waits for its LOOK right-hand neighbours and the median of five decides, as it always has; the
-    rows behind it wait with it, so order is kept. The first rows of a stream wait until LOOK + 1
-    have come, to reflect a left context from them.
+    A spike of one or two samples jumps off the local trend, so a reading that continues the
+    straight line through the two before it (within the threshold), after a reading that did
+    too, is not one: it is decided at once, and an ordinary sample goes out with no look-ahead.
+    Any other reading waits for its LOOK right-hand neighbours and the median of five decides, as
+    it always has; the rows behind it wait with it, so order is kept. The two differ only where
+    the median alone would throw away a reading on the line (the end of a fast ramp that then
+    drops back, say); the tests hold the cleaner to never keeping a glitch the median rejects.
+    The first rows of a stream wait until LOOK + 1 have come, to reflect a left context from them.
 
     Fed one whole recording or the same rows in batches of any size, it gives the same result.
     """
