@@ -108,6 +108,15 @@ def test_a_real_step_and_a_fast_ramp_survive_but_spikes_of_one_or_two_samples_do
         assert np.flatnonzero(np.isnan(counts[:, 0])).tolist() == rejected
 
 
+def test_a_step_in_the_last_samples_of_a_recording_is_kept():
+    """At the end of a recording the missing neighbours mirror the last rows, the ones already
+    decided included: a real step just before the end is a step, not a spike."""
+    for values in ([-2, 0, 2, 2, 5], [0, 0, 0, 0, 0, 0, 900_000], [10, 20, 30, 40, 90_000]):
+        for piece in (1, 2, None):
+            _, counts, _ = clean_all(one_channel(values), np.array([4380.0]), piece)
+            assert not np.isnan(counts).any(), (values, piece)
+
+
 def test_all_ones_reads_are_named_as_such():
     values = [50_000] * 5 + [-1] + [50_000] * 5 + [0x3FFFF] + [50_000] * 5
     _, counts, stats = clean_all(one_channel(values), np.array([4380.0]))

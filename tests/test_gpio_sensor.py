@@ -172,3 +172,20 @@ def test_close_from_another_thread_wakes_a_blocked_reader():
 def test_bad_pins_are_refused_clearly(text, channels, message):
     with pytest.raises(ConfigError, match=message):
         parse_pins(text, channels)
+
+
+def test_with_no_page_open_the_live_loop_still_reads_every_conversion():
+    """The loop reads ten times a second when nobody watches, but not a sensor that converts
+    only while it is read: a calibration step from the therapist's page (no stream open) gets
+    its two seconds of samples."""
+    from pfsense.live.service import LiveService
+
+    factory, _ = wire([itertools.count(1000)])
+    live = LiveService(sensor_on(factory))
+    live.start()
+    try:
+        batch = live.capture(1.0)
+    finally:
+        live.stop()
+    assert len(batch) == 80
+    assert live.hub.client_count == 0

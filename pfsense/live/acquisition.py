@@ -120,14 +120,23 @@ class Acquisition:
             log.exception("acquisition stopped")
             self.set_state("error", f"acquisition stopped: {error}")
         finally:
-            if self.sessions.session is not None:
+            self._close_down()
+
+    def _close_down(self) -> None:
+        """The thread is ending: close the session (keeping what it has), answer every request
+        still queued, close the store; one failing does not keep the others from happening."""
+        if self.sessions.session is not None:
+            try:
                 self.sessions.end("pfsense stopped")
-            self._fail_commands()
-            self.sessions.close_store()
+            except Exception:
+                log.exception("the running session could not be closed cleanly")
+        self._fail_commands()
+        self.sessions.close_store()
 
     def _pace(self) -> None:
-        """With nobody watching, wait out the rest of IDLE_READ_S before the next read."""
-        if self.hub.client_count:
+        """With nobody watching, wait out the rest of IDLE_READ_S before the next read; never for
+        a sensor that would lose the samples meanwhile (gpio converts only while it is read)."""
+        if self.hub.client_count or not self.sensor.keeps_samples_between_reads:
             return
         pause_s = self._last_read_mono + IDLE_READ_S - time.monotonic()
         if pause_s > 0:

@@ -103,7 +103,7 @@ class Hub:
             return None
         try:
             event = Event.of(payload)
-        except ValueError:  # a NaN that should have been null: a bug, but never a dead loop
+        except (TypeError, ValueError):  # a NaN or a numpy scalar: a bug, never a dead loop
             log.exception("event not sent: %.200r", payload)
             return None
         for subscription in subscribers:

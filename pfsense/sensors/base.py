@@ -22,6 +22,10 @@ class Sensor(abc.ABC):
     """Base class: the state machine (stopped -> running -> stopped ... -> closed) lives here;
     drivers fill in `_read` and, if they hold resources, `_start`, `_stop` and `_close`."""
 
+    # True when samples wait for the reader between reads (a port's buffer, a paced source), so
+    # reading less often loses nothing; a driver that converts only while it is read says False.
+    keeps_samples_between_reads = True
+
     def __init__(self, name: str, layout: Layout, rate_hz: float, calibration: Calibration) -> None:
         self.name = name
         self.layout = layout

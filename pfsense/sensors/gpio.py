@@ -101,6 +101,8 @@ def parse_pins(text: str | None, channels: int) -> tuple[tuple[int, int], ...]:
 
 
 class GpioSensor(Sensor):
+    keeps_samples_between_reads = False  # each read clocks one conversion out, there and then
+
     def __init__(
         self,
         layout: Layout,
