@@ -1,12 +1,10 @@
-"""Signal-processing speed: the live path per four-cell frame, and `pfsense analyze` of a one-hour
-four-cell 80 Hz recording (288,000 rows, CSV parsing and start-up included).
+"""Signal-processing speed: the live path per four-cell frame. (`pfsense analyze` of long
+recordings is bench_analyze.py.)
 
 Run: .venv/bin/python benchmarks/bench_dsp_speed.py
 """
 
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,9 +16,9 @@ from pfsense.sensors.batch import Batch
 from pfsense.sensors.recording import RecordingWriter, read_recording
 
 try:
-    from benchmarks.common import reference_ms, report
+    from benchmarks.common import report
 except ImportError:
-    from common import reference_ms, report
+    from common import report
 
 HOUR_ROWS = 3600 * 80
 
@@ -53,16 +51,6 @@ def live_us_per_frame(recording, batch_rows: int, live: bool, frames: int = 80 *
     return statistics.median(timings)
 
 
-def analyze_wall_s(path: Path) -> float:
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pfsense", "analyze", str(path), "--json"],
-                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "hour.csv"
@@ -73,12 +61,6 @@ def main() -> None:
             vectorised = live_us_per_frame(recording, rows, live=False)
             note = f"vectorised path: {vectorised:.0f} us/frame, {vectorised / live:.1f}x slower"
             report(f"live path, plate4, {rows}-sample batches", live, "us/frame (median)", note)
-        reference = reference_ms()
-        wall_s = analyze_wall_s(path)
-        report("analyze 1 h plate4 80 Hz (288,000 rows), wall", wall_s, "s (median of 5)")
-        report("machine reference: 3 M Python additions", reference, "ms (median of 5)",
-               f"analyze = {wall_s * 1000 / reference:.2f} x reference")  # fmt: skip
-        report("recording size", path.stat().st_size / 1e6, "MB")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ BENCHMARKS = (
     "bench_stream.py",
     "bench_browser.py",
     "bench_dsp_speed.py",
+    "bench_analyze.py",
     "bench_dsp_accuracy.py",
     "bench_store.py",
     "bench_serial.py",

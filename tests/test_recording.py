@@ -1,18 +1,32 @@
 """Recordings round-trip exactly; plain newton CSVs are read; bad files get a message with
-the line number."""
+the line number; read a chunk at a time, a recording gives the same rows and analysis, in memory
+that does not grow with the file."""
 
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pfsense.calibration.model import Calibration
+from pfsense.dsp.report import analyze
 from pfsense.errors import RecordingError
 from pfsense.sensors import SensorOptions, open_sensor
-from pfsense.sensors.batch import Batch
-from pfsense.sensors.recording import RecordingWriter, read_recording
+from pfsense.sensors.adc import COUNTS_DTYPE
+from pfsense.sensors.batch import SEQ_MODULO, Batch
+from pfsense.sensors.flags import FLAGS_DTYPE
+from pfsense.sensors.layout import make_layout
+from pfsense.sensors.recording import (
+    CHUNK_ROWS,
+    RATE_ROWS,
+    RecordingWriter,
+    open_recording,
+    read_recording,
+)
 from pfsense.sim import FaultKnobs
 
 from .conftest import fast_sim
+from .test_features import assert_same_numbers
 
 FAULTY = FaultKnobs(
     spike_rate=0.01, saturation_rate=0.01, desync_rate=0.01, drop_rate=0.01, all_ones_rate=0.01
@@ -164,3 +178,182 @@ def test_unreadable_files(tmp_path):
     binary.write_bytes(b"\xff\xd8\xff\xe0 not text")
     with pytest.raises(RecordingError, match="not a text file"):
         read_recording(binary)
+
+
+# Reading a chunk at a time (open_recording): the same rows and numbers as the whole file, bad
+# lines named wherever they are, and memory that does not grow with the file.
+
+CELL_CALIBRATION = Calibration((1000.0,), (4379.6,), "test")
+
+
+def long_recording(path: Path, rows: int) -> Path:
+    """A single-cell recording of `rows` samples (80 Hz rolling, 200 N +/- 100 N), made
+    directly from arrays: quicker than the simulator for hundreds of thousands of rows."""
+    t_s = np.arange(rows) / 80
+    force_n = 200 + 100 * np.sin(2 * np.pi * 0.5 * t_s)
+    counts = np.rint(CELL_CALIBRATION.counts(force_n[:, None])).astype(COUNTS_DTYPE)
+    seq = (np.arange(rows) % SEQ_MODULO).astype(np.uint16)
+    batch = Batch(t_s, 1.8e9 + t_s, seq, counts, np.zeros(counts.shape, FLAGS_DTYPE))
+    with RecordingWriter(path, make_layout("single"), 80, CELL_CALIBRATION, "test") as writer:
+        writer.write(batch)
+    return path
+
+
+def read_in_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> list[Batch]:
+    with open_recording(path, chunk_rows=chunk_rows) as recording:
+        return list(recording)
+
+
+@pytest.mark.parametrize("layout", ["single", "plate4"])
+@pytest.mark.parametrize("chunk_rows", [1, 37, CHUNK_ROWS])
+def test_a_recording_read_in_chunks_gives_the_analysis_read_whole(tmp_path, layout, chunk_rows):
+    path = tmp_path / "session.csv"
+    record(path, layout)
+    whole = analyze(read_recording(path))  # the file as one batch
+    with open_recording(path, chunk_rows=chunk_rows) as recording:
+        chunked = analyze(recording)
+    assert_same_numbers(chunked, whole)
+    assert chunked["samples"] == len(read_recording(path).batch)
+    assert chunked["rejected_samples"] > 0, "the faults were seen in chunks too"
+
+
+def test_chunks_hold_at_most_chunk_rows_and_every_row_once(tmp_path):
+    path = tmp_path / "session.csv"
+    original, _ = record(path)
+    chunks = read_in_chunks(path, chunk_rows=1000)
+    assert [len(chunk) for chunk in chunks] == [1000] * 4 + [len(original) - 4000]
+    assert_same_rows(original, Batch.concat(chunks))
+
+
+def test_the_reader_holds_a_chunk_not_the_file(tmp_path):
+    """Peak memory reading a file ten times longer is about the same: what the reader holds is
+    bounded by the chunk."""
+
+    def peak_bytes(path: Path) -> int:
+        tracemalloc.start()
+        try:
+            with open_recording(path) as recording:
+                rows = sum(len(batch) for batch in recording)
+            assert rows == int(path.stem)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    short = peak_bytes(long_recording(tmp_path / "20000.csv", 20_000))
+    long = peak_bytes(long_recording(tmp_path / "200000.csv", 200_000))
+    assert long < 1.2 * short, (short, long)
+
+
+def test_analysis_in_chunks_holds_a_chunk_not_the_file(tmp_path):
+    def peak_bytes(path: Path) -> int:
+        tracemalloc.start()
+        try:
+            with open_recording(path) as recording:
+                analyze(recording)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    short = peak_bytes(long_recording(tmp_path / "short.csv", 20_000))
+    long = peak_bytes(long_recording(tmp_path / "long.csv", 200_000))
+    assert long < 1.5 * short, (short, long)
+
+
+@pytest.fixture(scope="module")
+def rows_200k(tmp_path_factory) -> tuple[Path, int]:
+    """A 200,010-sample recording and the line number of its first sample."""
+    path = long_recording(tmp_path_factory.mktemp("long") / "long.csv", 200_010)
+    with open(path, encoding="utf-8") as file:
+        header_line = next(n for n, line in enumerate(file, 1) if line.startswith("t_s,"))
+    return path, header_line + 1
+
+
+def spoiled(path: Path, target: Path, line: int, change) -> Path:
+    """A copy of the recording at `path` with line `line` (1-based) changed by `change`."""
+    lines = path.read_bytes().split(b"\n")
+    lines[line - 1] = change(lines[line - 1])
+    target.write_bytes(b"\n".join(lines))
+    return target
+
+
+def _field(index: int, value: bytes):
+    def change(line: bytes) -> bytes:
+        cells = line.split(b",")
+        cells[index] = value
+        return b",".join(cells)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_field(3, b"abc"), "'abc' is not a number"),
+        (_field(3, b"1.5"), "'1.5' is not a whole number"),
+        (lambda line: line.rsplit(b",", 1)[0], "4 fields: expected 5"),
+        (_field(0, b"1.0"), "time goes backwards: t_s 1.0 after 2499.9875"),
+        (_field(2, b"70000"), "seq [70000] out of range"),
+        (_field(1, b"nan"), "acquired_at is nan: expected a finite number"),
+        (_field(3, b"\xff\xfe"), "not a text file"),
+    ],
+)
+def test_a_bad_line_late_in_a_long_file_is_named(rows_200k, tmp_path, change, message):
+    source, first_line = rows_200k
+    bad_line = first_line + 200_000
+    path = spoiled(source, tmp_path / "bad.csv", bad_line, change)
+    read, error = read_until_error(path)
+    assert str(error).startswith(f"{path}:{bad_line}: ")
+    assert message in str(error)
+    assert read >= 200_000 - CHUNK_ROWS, "found when reached, not before"
+
+
+def read_until_error(path: Path) -> tuple[int, RecordingError]:
+    """How many rows came before the reader stopped at a bad line, and what it said."""
+    read = 0
+    try:
+        with open_recording(path) as recording:
+            for batch in recording:
+                read += len(batch)
+    except RecordingError as error:
+        return read, error
+    pytest.fail(f"{path} was read without an error")
+
+
+@pytest.mark.parametrize("time", [b"1.2375", b"1.2"])
+def test_time_going_backwards_from_one_chunk_to_the_next_is_named(tmp_path, time):
+    source = long_recording(tmp_path / "rows.csv", 300)
+    first_line = source.read_text().split("\n").index(HEADER) + 2
+    bad_line = first_line + 100  # the first row of the second chunk; the row before is 1.2375 s
+    path = spoiled(source, tmp_path / "bad.csv", bad_line, _field(0, time))
+    with pytest.raises(RecordingError, match=f"^{path}:{bad_line}: time goes backwards"):
+        read_in_chunks(path, chunk_rows=100)
+
+
+def test_a_plain_csv_longer_than_its_first_chunk(tmp_path):
+    """The rate is from the first rows, sequence numbers run on across chunks, and acquisition
+    times end when the file was written, as when it is read whole."""
+    path = tmp_path / "plain.csv"
+    rows = 3 * RATE_ROWS + 5
+    path.write_text("t,force\n" + "".join(f"{i / 100},{i % 50}\n" for i in range(rows)))
+    with open_recording(path, chunk_rows=1000) as recording:
+        assert recording.rate_hz == pytest.approx(100.0)
+        batch = Batch.concat(list(recording))
+    np.testing.assert_array_equal(batch.seq, np.arange(rows))
+    assert batch.acquired_at[-1] == path.stat().st_mtime
+    np.testing.assert_allclose(np.diff(batch.acquired_at), 0.01, atol=1e-6)  # at 1.8e9 s
+    np.testing.assert_allclose(batch.counts[:, 0], (np.arange(rows) % 50) * 1000.0)
+
+
+def test_a_line_far_too_long_is_refused_without_reading_the_file(tmp_path):
+    path = tmp_path / "one-line.csv"
+    path.write_bytes(b"t,force\n0,1\n" + b"7" * 1_000_000)
+    with pytest.raises(RecordingError, match=":3: a line over 4096 bytes long"):
+        read_in_chunks(path)
+
+
+def test_windows_line_ends_read_the_same(tmp_path):
+    path = tmp_path / "session.csv"
+    original, _ = record(path, "single")
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert_same_rows(original, Batch.concat(read_in_chunks(crlf, chunk_rows=500)))

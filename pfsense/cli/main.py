@@ -446,12 +446,12 @@ def _record(sensor, writer, seconds: float) -> tuple[float, str]:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from pfsense.dsp.report import analyze, format_report
-    from pfsense.sensors.recording import read_recording
+    from pfsense.sensors.recording import open_recording
 
     band, foot_mm = target_band_arg(args.target), foot_mm_arg(args.foot_mm)
-    recording = read_recording(args.file, plate_mm_arg(args.plate_mm))
     zone = Zone(args.zone) if args.zone else None
-    result = analyze(recording, band, foot_mm, zone)
+    with open_recording(args.file, plate_mm_arg(args.plate_mm)) as recording:
+        result = analyze(recording, band, foot_mm, zone)
     print(json.dumps(result) if args.json else format_report(result, args.file))
     return 0
 

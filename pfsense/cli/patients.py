@@ -148,18 +148,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     with _store(args) as (connection, home):
         if args.what == "history":
-            text = exports.history_csv(connection, args.id)
+            pieces = iter([exports.history_csv(connection, args.id)])
         elif args.format == "json":
-            text = json.dumps(exports.session_report(connection, home, args.id), indent=2)
-        else:
-            text = exports.session_samples_csv(connection, home, args.id)
+            report = exports.session_report(connection, home, args.id)
+            pieces = iter([json.dumps(report, indent=2)])
+        else:  # as long as the recording: written a piece at a time
+            pieces = exports.session_samples_csv(connection, home, args.id)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            with open(args.output, "w", encoding="utf-8", newline="") as file:
+                file.writelines(pieces)
         except OSError as error:
             raise ConfigError(f"cannot write {args.output}: {error.strerror}") from None
     else:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
     return 0
 
 

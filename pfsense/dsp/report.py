@@ -1,16 +1,17 @@
-"""`pfsense analyze`: a whole recording through the same processing as the live page."""
+"""`pfsense analyze`: a whole recording through the same processing as the live page, a chunk
+at a time."""
 
 import numpy as np
 
 from pfsense.clinical.techniques import Technique, Zone
 from pfsense.dsp.features import FeatureConfig
-from pfsense.dsp.pipeline import Processor
+from pfsense.dsp.pipeline import Processed, Processor
 from pfsense.dsp.technique import classify, coaching, score
-from pfsense.sensors.recording import Recording
+from pfsense.sensors.recording import Recording, RecordingReader
 
 
 def processor_for(
-    recording: Recording,
+    recording: Recording | RecordingReader,
     target_band_n: tuple[float, float] | None = None,
     foot_mm: float | None = None,
     zone: Zone | None = None,
@@ -24,16 +25,25 @@ def processor_for(
 
 
 def analyze(
-    recording: Recording,
+    recording: Recording | RecordingReader,
     target_band_n: tuple[float, float] | None = None,
     foot_mm: float | None = None,
     zone: Zone | None = None,
 ) -> dict:
-    """The report `pfsense analyze --json` prints."""
+    """The report `pfsense analyze --json` prints. A RecordingReader is processed a chunk at a
+    time as it reads them (memory bounded by the chunk), a Recording in one piece; the numbers
+    are the same."""
     processor = processor_for(recording, target_band_n, foot_mm, zone)
-    rows = [processor.process(recording.batch), processor.finish()]
-    rejected_rows = sum(int(np.count_nonzero(np.isnan(part.force_n))) for part in rows)
-    return report(processor, len(recording.batch), rejected_rows)
+    samples = rejected_samples = 0
+    for batch in recording:
+        samples += len(batch)
+        rejected_samples += _rejected(processor.process(batch))
+    rejected_samples += _rejected(processor.finish())
+    return report(processor, samples, rejected_samples)
+
+
+def _rejected(rows: Processed) -> int:
+    return int(np.count_nonzero(np.isnan(rows.force_n)))
 
 
 def report(

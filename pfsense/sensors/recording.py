@@ -18,6 +18,9 @@ The pfsense format (version 1) is a CSV file whose first lines are metadata comm
 t_s and acquired_at are written with Python's shortest exact float repr, so a file read back gives
 the very same numbers. Readers also accept plain CSVs in newtons: header ``t,force`` (one cell) or
 ``t,fl,fr,rl,rr`` (four corner cells), times in seconds.
+
+`open_recording` reads a file a chunk of rows at a time, checking every row as it comes, so that
+memory is bounded by the chunk and not by the file; `read_recording` is the whole file at once.
 """
 
 import csv
@@ -25,9 +28,10 @@ import datetime as dt
 import io
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import numpy as np
 
@@ -42,6 +46,11 @@ MAGIC = "# pfsense recording v1"
 PLAIN_HEADERS = {("t", "force"): "single", ("t", "fl", "fr", "rl", "rr"): "plate4"}
 PLAIN_COUNTS_PER_N = 1000.0  # plain CSVs in newtons become counts at 1 mN per count
 REQUIRED_META = ("layout", "channels", "rate_hz", "offset_counts", "counts_per_n")
+CHUNK_ROWS = 4096  # rows a reader holds at a time, however long the file
+RATE_ROWS = 4096  # a plain CSV's rate is the median interval of its first rows
+READ_BYTES = 1 << 16
+MAX_LINE_BYTES = 4096  # a recording's longest line is ~100 bytes; far longer is not a recording
+TAIL_BYTES = 4096  # enough to hold a plain CSV's last line
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +67,10 @@ class Recording:
     @property
     def duration_s(self) -> float:
         return float(self.batch.t_s[-1] - self.batch.t_s[0]) if len(self.batch) else 0.0
+
+    def __iter__(self) -> Iterator[Batch]:
+        """Its samples as one batch, where a RecordingReader gives them a chunk at a time."""
+        yield self.batch
 
 
 def data_columns(channels: tuple[str, ...]) -> list[str]:
@@ -133,61 +146,241 @@ class RecordingWriter:
 def read_recording(
     path: str | os.PathLike, plate_mm: tuple[float, float] | None = None
 ) -> Recording:
-    """Read a pfsense recording or a plain newton CSV. `plate_mm` sizes a plain four-cell CSV."""
+    """A whole recording in memory (for the replay sensor), read through `open_recording`."""
+    with open_recording(path, plate_mm) as reader:
+        batch = Batch.concat(list(reader))
+    return Recording(
+        reader.layout, reader.rate_hz, reader.calibration, batch, reader.meta, reader.path
+    )
+
+
+def open_recording(
+    path: str | os.PathLike,
+    plate_mm: tuple[float, float] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> "RecordingReader":
+    """A pfsense recording or a plain newton CSV, opened to be read a chunk at a time. The head
+    (metadata, header) and the first rows are read and checked now; a file that is not a
+    recording raises RecordingError here. `plate_mm` sizes a plain four-cell CSV.
+
+    >>> with open_recording(path) as recording:  # doctest: +SKIP
+    ...     for batch in recording:  # at most chunk_rows rows each
+    ...         processor.process(batch)
+    """
+    if chunk_rows < 1:
+        raise ConfigError(f"chunk_rows {chunk_rows}: expected at least one row")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        file = open(path, "rb")  # noqa: SIM115 (the reader closes it)
     except FileNotFoundError:
         raise RecordingError(path, None, "no such file") from None
-    except UnicodeDecodeError:
-        raise RecordingError(path, None, "not a text file: expected a CSV recording") from None
     except OSError as error:
         raise RecordingError(path, None, f"cannot read: {error.strerror}") from None
-    head, body = _split_head(text)
-    if not head:
-        raise RecordingError(
-            path,
-            None,
-            "the file is empty: expected a pfsense recording or a CSV with header t,force",
+    try:
+        return RecordingReader(path, file, plate_mm, chunk_rows)
+    except BaseException:
+        file.close()
+        raise
+
+
+class RecordingReader:
+    """An open recording: its layout, rate, calibration and metadata (from the head), and its
+    samples as batches of at most `chunk_rows` rows, read as they are iterated over (one pass).
+
+    Each row is checked as it is read, so a bad line late in a file raises RecordingError, naming
+    its line, only when it is reached: what must not act on half a file (an import) acts after
+    the last batch. Close it, or use it in a `with` block."""
+
+    def __init__(
+        self,
+        path: Path,
+        file: BinaryIO,
+        plate_mm: tuple[float, float] | None,
+        chunk_rows: int,
+    ) -> None:
+        self.path = path
+        self.chunk_rows = chunk_rows
+        self.samples = 0  # rows handed out so far
+        self._file = file
+        self._lines = _Lines(path, file)
+        self._last_t_s: float | None = None
+        head = self._head()
+        if not head:
+            raise RecordingError(
+                path,
+                None,
+                "the file is empty: expected a pfsense recording or a CSV with header t,force",
+            )
+        if head[0][1].strip() == MAGIC:
+            self._rows: _PfsenseRows | _PlainRows = _pfsense_rows(path, head)
+            ahead = self._first_table(chunk_rows)
+        else:
+            self._rows = _plain_rows(path, head, plate_mm)
+            ahead = self._first_table(RATE_ROWS)
+            self._rows.start(file, ahead[1]["t_s"], self._lines.at_end)
+        self.layout: Layout = self._rows.layout
+        self.rate_hz: float = self._rows.rate_hz
+        self.calibration: Calibration = self._rows.calibration
+        self.meta: dict = self._rows.meta
+        self._ahead: Batch | None = self._rows.batch(path, *ahead)
+
+    def __iter__(self) -> Iterator[Batch]:
+        if self._ahead is not None:  # the rows read when opening, in chunks like the rest
+            ahead, self._ahead = self._ahead, None
+            for start in range(0, len(ahead), self.chunk_rows):
+                yield self._counted(ahead.select(slice(start, start + self.chunk_rows)))
+        while (table := self._table(self.chunk_rows)) is not None:
+            yield self._counted(self._rows.batch(self.path, *table))
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "RecordingReader":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _counted(self, batch: Batch) -> Batch:
+        self.samples += len(batch)
+        return batch
+
+    def _head(self) -> list[tuple[int, str]]:
+        """The numbered lines up to and including the first that is neither blank nor a comment
+        (the header); blank lines are skipped."""
+        head = []
+        while (taken := self._lines.take(1)) is not None:
+            number, _, raw = taken
+            line = _decoded(self.path, number, raw).rstrip("\n").rstrip("\r")
+            if not line.strip():
+                continue
+            head.append((number, line))
+            if not line.startswith("#"):
+                break
+        return head
+
+    def _first_table(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        table = self._table(rows)
+        if table is None:
+            raise RecordingError(self.path, None, "has a header but no samples")
+        return table
+
+    def _table(self, rows: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The next rows that hold samples, as their line numbers and a structured array of the
+        format's dtype, their times checked against each other and the rows before; None at
+        the end."""
+        while (taken := self._lines.take(rows)) is not None:
+            numbers, table = _parse_table(self.path, *taken, self._rows.dtype)
+            if len(table):
+                t_s = table["t_s"]
+                _check_times(self.path, numbers, t_s, self._rows.time_label, self._last_t_s)
+                self._last_t_s = float(t_s[-1])
+                return numbers, table
+        return None
+
+
+class _Lines:
+    """The lines of a binary file, read a block at a time and handed out a few whole lines at a
+    time, each piece with the number of its first line."""
+
+    def __init__(self, path: Path, file: BinaryIO) -> None:
+        self._path = path
+        self._file = file
+        self._blocks: list[bytes] = []
+        self._newlines = 0  # in the blocks held
+        self._open_bytes = 0  # after the last newline held: the line being read
+        self._eof = False
+        self._next_line = 1
+
+    @property
+    def at_end(self) -> bool:
+        return self._eof and not self._blocks
+
+    def take(self, rows: int) -> tuple[int, int, bytes] | None:
+        """The number of the first of the next `rows` lines (fewer at the end of the file), how
+        many there are, and the lines as bytes; None once every line is taken."""
+        while self._newlines < rows and not self._eof:
+            self._read_block()
+        if not self._blocks:
+            return None
+        held = b"".join(self._blocks)
+        if self._newlines >= rows:
+            cut = _after_newline(held, rows)
+            lines, newlines = rows, rows
+        else:  # the end of the file, whose last line may have no newline
+            cut = len(held)
+            lines, newlines = self._newlines + (not held.endswith(b"\n")), self._newlines
+        self._blocks = [held[cut:]] if cut < len(held) else []
+        self._newlines -= newlines
+        first, self._next_line = self._next_line, self._next_line + lines
+        return first, lines, held[:cut]
+
+    def _read_block(self) -> None:
+        block = self._file.read(READ_BYTES)
+        if not block:
+            self._eof = True
+            return
+        newlines = block.count(b"\n")
+        self._open_bytes = (
+            len(block) - 1 - block.rfind(b"\n") if newlines else self._open_bytes + len(block)
         )
-    if head[0][1].strip() == MAGIC:
-        return _read_pfsense(path, head, body)
-    return _read_plain(path, head, body, plate_mm)
+        if self._open_bytes > MAX_LINE_BYTES:  # not CSV: never hold a whole file of one line
+            raise RecordingError(
+                self._path,
+                self._next_line + self._newlines + newlines,
+                f"a line over {MAX_LINE_BYTES} bytes long: expected a CSV recording",
+            )
+        self._blocks.append(block)
+        self._newlines += newlines
 
 
-def _split_head(text: str) -> tuple[list[tuple[int, str]], "_Body"]:
-    """The numbered lines up to and including the first that is neither blank nor a comment
-    (the header), and the rest of the text (the samples)."""
-    head = []
-    position = 0
-    number = 0
-    while position < len(text):
-        end = text.find("\n", position)
-        end = len(text) if end < 0 else end
-        line = text[position:end].rstrip("\r")
-        number += 1
-        position = end + 1
-        if not line.strip():
-            continue
-        head.append((number, line))
-        if not line.startswith("#"):
-            break
-    return head, _Body(text[position:], number + 1)
+def _after_newline(data: bytes, count: int) -> int:
+    """The position just after the `count`-th newline in `data` (which has at least that many)."""
+    return int(np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n"))[count - 1]) + 1
 
 
-@dataclass(frozen=True)
-class _Body:
-    """The sample lines of a file, and the line number of the first."""
-
-    text: str
-    first_line: int
-
-    def lines(self) -> list[tuple[int, str]]:
-        numbered = enumerate(self.text.splitlines(), start=self.first_line)
-        return [(number, line) for number, line in numbered if line.strip()]
+def _decoded(path: Path, first_line: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = first_line + raw.count(b"\n", 0, error.start)
+        raise RecordingError(path, line, "not a text file: expected a CSV recording") from None
 
 
-def _read_pfsense(path: Path, head: list[tuple[int, str]], body: _Body) -> Recording:
+@dataclass
+class _PfsenseRows:
+    """How rows of the pfsense format become batches."""
+
+    layout: Layout
+    rate_hz: float
+    calibration: Calibration
+    meta: dict
+    time_label: str = "t_s"
+
+    @property
+    def dtype(self) -> np.dtype:
+        """A row; seq, counts and flags are parsed as whole numbers."""
+        channels = len(self.layout.channels)
+        return np.dtype(
+            [("t_s", float), ("acquired_at", float), ("seq", np.int64),
+             ("counts", np.int64, (channels,)), ("flags", np.int64, (channels,))]
+        )  # fmt: skip
+
+    def batch(self, path: Path, numbers: np.ndarray, table: np.ndarray) -> Batch:
+        acquired_at, seq, counts, flags = (
+            table[name] for name in ("acquired_at", "seq", "counts", "flags")
+        )
+        _check_finite(path, numbers, acquired_at, "acquired_at")
+        _check_range(path, numbers, seq, 0, SEQ_MODULO - 1, "seq")
+        _check_range(path, numbers, counts, COUNTS_MIN, COUNTS_MAX, "counts (signed 24-bit)")
+        _check_range(path, numbers, flags, 0, ALL_FLAGS, "flags")
+        return Batch(
+            np.ascontiguousarray(table["t_s"]), np.ascontiguousarray(acquired_at),
+            seq.astype(np.uint16), counts.astype(COUNTS_DTYPE), flags.astype(FLAGS_DTYPE),
+        )  # fmt: skip
+
+
+def _pfsense_rows(path: Path, head: list[tuple[int, str]]) -> _PfsenseRows:
     meta = {}
     for number, text in head[1:]:
         if text.startswith("#"):
@@ -209,9 +402,7 @@ def _read_pfsense(path: Path, head: list[tuple[int, str]], body: _Body) -> Recor
         raise RecordingError(
             path, header_line, f"header is {header!r}: expected {','.join(expected)}"
         )
-    data, numbers = _parse_table(path, body, len(expected), integer_from=2)
-    batch = _pfsense_batch(path, numbers, data, len(layout.channels))
-    return Recording(layout, rate_hz, calibration, batch, values, path)
+    return _PfsenseRows(layout, rate_hz, calibration, values)
 
 
 def _meta_layout(path: Path, values: dict, line_of: dict) -> Layout:
@@ -271,117 +462,57 @@ def _meta_calibration(path: Path, values: dict, line_of: dict, channels: int) ->
         raise RecordingError(path, line_of["counts_per_n"], str(error)) from None
 
 
-def _parse_table(
-    path: Path, body: _Body, width: int, integer_from: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The samples as a float array (n, width), and each row's line number.
+@dataclass
+class _PlainRows:
+    """How rows of a plain newton CSV become batches: counts at PLAIN_COUNTS_PER_N, sequence
+    numbers counted from the first row, and acquisition times that end when the file was last
+    written (as a recording ends), which needs the last row's time (see `start`)."""
 
-    numpy's C parser reads well-formed files fast; anything it stumbles on is read again line by
-    line to say exactly which line is wrong and how.
-    """
-    if not body.text.strip():
-        return np.zeros((0, width)), np.zeros(0, np.int64)
-    try:
-        data = np.loadtxt(
-            io.StringIO(body.text), delimiter=",", dtype=float, ndmin=2, comments=None
-        )
-    except ValueError:
-        data = None
-    rows = body.text.count("\n") + (0 if body.text.endswith("\n") else 1)
-    well_formed = data is not None and data.shape[1:] == (width,) and len(data) == rows
-    if well_formed and (integer_from is None or _whole(data[:, integer_from:])):
-        return data, body.first_line + np.arange(len(data))
-    return _parse_lines(path, body.lines(), width, integer_from)
+    layout: Layout
+    calibration: Calibration
+    time_label: str = "t"
+    meta: dict = field(default_factory=lambda: {"format": "plain newtons"})
+    rate_hz: float = 1.0
+    ended_at: float = 0.0
+    last_t_s: float = 0.0
+    rows: int = 0  # converted so far
 
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype([("t_s", float), ("force_n", float, (len(self.layout.channels),))])
 
-def _whole(values: np.ndarray) -> bool:
-    return bool(np.array_equal(values, np.round(values)))
+    def start(self, file: BinaryIO, first_t_s: np.ndarray, at_end: bool) -> None:
+        """The rate, from `first_t_s`, the times of the first (up to RATE_ROWS) rows, and the
+        end: the last of those times if `at_end`, else the time on the file's last line (one that
+        is not a row is reported when it is reached, before any batch is of use)."""
+        self.rate_hz = _plain_rate_hz(first_t_s)
+        self.ended_at = os.fstat(file.fileno()).st_mtime
+        last_t_s = None if at_end else _last_time_s(file)
+        self.last_t_s = float(first_t_s[-1]) if last_t_s is None else last_t_s
 
-
-def _parse_lines(
-    path: Path, lines, width: int, integer_from: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    table = []
-    for number, text in lines:
-        cells = [cell.strip() for cell in next(csv.reader([text]))]
-        if len(cells) != width:
-            raise RecordingError(path, number, f"{len(cells)} fields: expected {width}")
-        table.append([_number(path, number, cell, integer_from is not None and i >= integer_from)
-                      for i, cell in enumerate(cells)])  # fmt: skip
-    data = np.array(table, dtype=float).reshape(-1, width)
-    return data, np.array([number for number, _ in lines], dtype=np.int64)
-
-
-def _number(path: Path, line: int, text: str, whole: bool) -> float:
-    try:
-        return float(int(text)) if whole else float(text)
-    except ValueError:
-        kind = "a whole number" if whole and _is_float(text) else "a number"
-        raise RecordingError(path, line, f"{text!r} is not {kind}") from None
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _pfsense_batch(path: Path, numbers: np.ndarray, data: np.ndarray, channels: int) -> Batch:
-    if not len(data):
-        raise RecordingError(path, None, "has a header but no samples")
-    t_s, acquired_at, seq = data[:, 0], data[:, 1], data[:, 2]
-    counts, flags = data[:, 3 : 3 + channels], data[:, 3 + channels :]
-    _check_times(path, numbers, t_s, "t_s")
-    _check_finite(path, numbers, acquired_at, "acquired_at")
-    _check_range(path, numbers, seq, 0, SEQ_MODULO - 1, "seq")
-    _check_range(path, numbers, counts, COUNTS_MIN, COUNTS_MAX, "counts (signed 24-bit)")
-    _check_range(path, numbers, flags, 0, ALL_FLAGS, "flags")
-    return Batch(
-        t_s.copy(), acquired_at.copy(), seq.astype(np.uint16),
-        counts.astype(COUNTS_DTYPE), flags.astype(FLAGS_DTYPE),
-    )  # fmt: skip
-
-
-def _check_times(path: Path, numbers: list[int], t_s: np.ndarray, label: str) -> None:
-    _check_finite(path, numbers, t_s, label)
-    backwards = np.flatnonzero(np.diff(t_s) <= 0)
-    if len(backwards):
-        row = backwards[0] + 1
-        raise RecordingError(
-            path,
-            numbers[row],
-            f"time goes backwards: {label} {t_s[row]!r} after {t_s[row - 1]!r}; "
-            "expected increasing times",
+    def batch(self, path: Path, numbers: np.ndarray, table: np.ndarray) -> Batch:
+        _check_finite(path, numbers, table["force_n"], "force")
+        counts = self.calibration.counts(table["force_n"])
+        beyond = np.flatnonzero(((counts > COUNTS_MAX) | (counts < COUNTS_MIN)).any(axis=1))
+        if len(beyond):
+            limit_n = COUNTS_MAX / PLAIN_COUNTS_PER_N
+            raise RecordingError(
+                path,
+                int(numbers[beyond[0]]),
+                f"a force is beyond +/-{limit_n:g} N: expected newtons",
+            )
+        t_s = np.ascontiguousarray(table["t_s"])
+        seq = ((self.rows + np.arange(len(t_s))) % SEQ_MODULO).astype(np.uint16)
+        self.rows += len(t_s)
+        acquired_at = self.ended_at - (self.last_t_s - t_s)
+        return Batch(
+            t_s, acquired_at, seq, counts.astype(COUNTS_DTYPE), np.zeros(counts.shape, FLAGS_DTYPE)
         )
 
 
-def _check_finite(path: Path, numbers: list[int], values: np.ndarray, label: str) -> None:
-    bad = np.flatnonzero(~np.isfinite(values))
-    if len(bad):
-        raise RecordingError(
-            path, numbers[bad[0]], f"{label} is {values[bad[0]]!r}: expected a finite number"
-        )
-
-
-def _check_range(
-    path: Path, numbers: list[int], values: np.ndarray, low: int, high: int, label: str
-) -> None:
-    bad = np.flatnonzero(((values < low) | (values > high)).reshape(len(values), -1).any(axis=1))
-    if len(bad):
-        row = values[bad[0]]
-        raise RecordingError(
-            path,
-            numbers[bad[0]],
-            f"{label} {np.ravel(row).astype(np.int64).tolist()} out of range: "
-            f"expected {low} to {high}",
-        )
-
-
-def _read_plain(
-    path: Path, head: list[tuple[int, str]], body: _Body, plate_mm: tuple[float, float] | None
-) -> Recording:
+def _plain_rows(
+    path: Path, head: list[tuple[int, str]], plate_mm: tuple[float, float] | None
+) -> _PlainRows:
     header_line, header = head[-1]
     names = tuple(name.strip().lower() for name in header.split(","))
     if names not in PLAIN_HEADERS:
@@ -395,27 +526,135 @@ def _read_plain(
         layout = make_layout(PLAIN_HEADERS[names], plate_mm)
     except ConfigError as error:
         raise RecordingError(path, None, str(error)) from None
-    data, numbers = _parse_table(path, body, len(names))
-    if not len(data):
-        raise RecordingError(path, None, "has a header but no samples")
-    _check_times(path, numbers, data[:, 0], "t")
-    _check_finite(path, numbers, data[:, 1:], "force")
-    return _plain_recording(path, layout, data)
-
-
-def _plain_recording(path: Path, layout: Layout, data: np.ndarray) -> Recording:
     channels = len(layout.channels)
     calibration = Calibration((0.0,) * channels, (PLAIN_COUNTS_PER_N,) * channels, "plain newtons")
-    counts = calibration.counts(data[:, 1:])
-    if np.any(counts > COUNTS_MAX) or np.any(counts < COUNTS_MIN):
-        limit_n = COUNTS_MAX / PLAIN_COUNTS_PER_N
-        raise RecordingError(path, None, f"a force is beyond +/-{limit_n:g} N: expected newtons")
-    t_s = data[:, 0]
-    rate_hz = 1.0 / float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1.0
-    ended_at = path.stat().st_mtime
-    seq = (np.arange(len(t_s)) % SEQ_MODULO).astype(np.uint16)
-    acquired_at = ended_at - (t_s[-1] - t_s)  # the file was written as the recording ended
-    batch = Batch(
-        t_s, acquired_at, seq, counts.astype(COUNTS_DTYPE), np.zeros(counts.shape, FLAGS_DTYPE)
-    )
-    return Recording(layout, rate_hz, calibration, batch, {"format": "plain newtons"}, path)
+    return _PlainRows(layout, calibration)
+
+
+def _plain_rate_hz(t_s: np.ndarray) -> float:
+    return 1.0 / float(np.median(np.diff(t_s[:RATE_ROWS]))) if len(t_s) > 1 else 1.0
+
+
+def _last_time_s(file: BinaryIO) -> float | None:
+    """The time (first cell) of a file's last non-blank line, if it is a finite number. The
+    file's position is put back where the reader had it."""
+    position = file.tell()
+    start = max(0, file.seek(0, os.SEEK_END) - TAIL_BYTES)
+    file.seek(start)
+    tail = file.read(TAIL_BYTES)
+    file.seek(position)
+    lines = [line for line in tail.split(b"\n") if line.strip()]
+    if not lines or (start > 0 and len(lines) == 1):  # only part of a line
+        return None
+    try:
+        t_s = float(lines[-1].split(b",")[0])
+    except ValueError:
+        return None
+    return t_s if math.isfinite(t_s) else None
+
+
+def _parse_table(
+    path: Path, first_line: int, rows: int, raw: bytes, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """`rows` lines of samples as their line numbers and a structured array of `dtype`; blank
+    lines are skipped.
+
+    numpy's C parser reads well-formed lines fast; anything it stumbles on is read again line by
+    line to say exactly which line is wrong and how.
+    """
+    text = _decoded(path, first_line, raw)
+    if not text.strip():
+        return np.zeros(0, np.int64), np.zeros(0, dtype)
+    try:
+        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=dtype, ndmin=1, comments=None)
+    except (ValueError, OverflowError):
+        table = None
+    if table is not None and len(table) == rows:  # no blank line, none misread
+        return first_line + np.arange(rows), table
+    return _parse_lines(path, first_line, text, dtype)
+
+
+def _parse_lines(
+    path: Path, first_line: int, text: str, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    widths = [int(np.prod(dtype[name].shape)) for name in dtype.names]
+    whole = np.repeat([dtype[name].base.kind == "i" for name in dtype.names], widths).tolist()
+    numbers, table = [], []
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        if not line.strip():
+            continue
+        cells = [cell.strip() for cell in next(csv.reader([line.rstrip("\r")]))]
+        if len(cells) != len(whole):
+            raise RecordingError(path, number, f"{len(cells)} fields: expected {len(whole)}")
+        table.append([_number(path, number, cell, is_whole)
+                      for cell, is_whole in zip(cells, whole, strict=True)])  # fmt: skip
+        numbers.append(number)
+    values = np.array(table, dtype=float).reshape(-1, len(whole))
+    # Whole numbers too big for int64 stay too big (for the range checks) but are not garbled.
+    values[:, whole] = np.clip(values[:, whole], -(2.0**62), 2.0**62)
+    return np.array(numbers, dtype=np.int64), _structured(values, dtype)
+
+
+def _structured(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Rows of numbers (n, fields) as a structured array (numpy.lib.recfunctions would do, but
+    costs `pfsense analyze` its numpy.ma import)."""
+    table = np.empty(len(values), dtype)
+    column = 0
+    for name in dtype.names:
+        width = int(np.prod(dtype[name].shape))
+        table[name] = values[:, column : column + width].reshape(table[name].shape)
+        column += width
+    return table
+
+
+def _number(path: Path, line: int, text: str, whole: bool) -> float:
+    """A cell's number; a whole one where `whole` (as the fast path reads them: 5.0 is 5)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise RecordingError(path, line, f"{text!r} is not a number") from None
+    if whole and not value.is_integer():
+        raise RecordingError(path, line, f"{text!r} is not a whole number")
+    return value
+
+
+def _check_times(
+    path: Path, numbers: np.ndarray, t_s: np.ndarray, label: str, before_t_s: float | None
+) -> None:
+    """Finite and increasing, from `before_t_s` (the last time of the rows before) if given."""
+    _check_finite(path, numbers, t_s, label)
+    earlier = t_s[:-1] if before_t_s is None else np.concatenate(([before_t_s], t_s[:-1]))
+    later = t_s[1:] if before_t_s is None else t_s
+    backwards = np.flatnonzero(later <= earlier)
+    if len(backwards):
+        row = backwards[0]
+        raise RecordingError(
+            path,
+            int(numbers[row + (before_t_s is None)]),
+            f"time goes backwards: {label} {float(later[row])!r} after {float(earlier[row])!r}; "
+            "expected increasing times",
+        )
+
+
+def _check_finite(path: Path, numbers: np.ndarray, values: np.ndarray, label: str) -> None:
+    bad = np.flatnonzero(~np.isfinite(values).reshape(len(values), -1).all(axis=1))
+    if len(bad):
+        row = np.ravel(values[bad[0]])
+        value = float(row[~np.isfinite(row)][0])
+        raise RecordingError(
+            path, int(numbers[bad[0]]), f"{label} is {value!r}: expected a finite number"
+        )
+
+
+def _check_range(
+    path: Path, numbers: np.ndarray, values: np.ndarray, low: int, high: int, label: str
+) -> None:
+    bad = np.flatnonzero(((values < low) | (values > high)).reshape(len(values), -1).any(axis=1))
+    if len(bad):
+        row = values[bad[0]]
+        raise RecordingError(
+            path,
+            int(numbers[bad[0]]),
+            f"{label} {np.ravel(row).astype(np.int64).tolist()} out of range: "
+            f"expected {low} to {high}",
+        )

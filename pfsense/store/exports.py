@@ -1,12 +1,22 @@
 """Exports, for the web and the CLI alike: a session's samples as CSV (raw counts and the force
-and position derived from them), its `pfsense analyze` report as JSON, and a patient's history as
-CSV; and importing a recording as a session."""
+and position derived from them), its `pfsense analyze` report as JSON, its trace for the live
+page's replay, and a patient's history as CSV; and importing a recording as a session.
+
+Recordings are read a chunk at a time (pfsense.sensors.recording.open_recording), so memory is
+bounded by the chunk, not by the session's length. The samples and the trace, as long as the
+recording, are written to a spool as they are made (on disk past SPOOL_BYTES) and handed out in
+pieces only once the whole recording has been read: a bad line late in a file raises before the
+first piece, never half-way through a download."""
 
 import csv
 import io
+import json
 import math
 import shutil
 import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +26,16 @@ from pfsense.dsp.pipeline import Processed, Processor
 from pfsense.dsp.report import analyze
 from pfsense.errors import NotFound
 from pfsense.paths import RECORDINGS_DIR, recordings_dir, unused_path
-from pfsense.sensors.recording import data_columns, read_recording
+from pfsense.sensors.batch import Batch
+from pfsense.sensors.recording import RecordingReader, data_columns, open_recording
 from pfsense.store import patients, sessions, targets
 
 HISTORY_COLUMNS = (
     "session", "started_at", "ended_at", "status", "duration_s", "score",
     "time_in_band_fraction", "heel_s", "arch_s", "forefoot_s", "recording",
 )  # fmt: skip
+SPOOL_BYTES = 4 * 1024 * 1024  # a longer export waits in a temporary file, not in memory
+PIECE_CHARS = 64 * 1024
 
 
 def recording_path(data_dir: Path, session: sessions.SessionRow) -> Path:
@@ -39,54 +52,158 @@ def session_report(connection: sqlite3.Connection, data_dir: Path, session_id: i
     patient's rolling band and foot length."""
     session = sessions.get_session(connection, session_id)
     band, foot_mm = _patient_measures(connection, session.patient_id)
-    recording = read_recording(recording_path(data_dir, session))
+    with open_recording(recording_path(data_dir, session)) as recording:
+        analysis = analyze(recording, band, foot_mm)
     return {
         "session": session.to_dict(),
         "segments": sessions.segments_of(connection, session_id),
-        "analysis": analyze(recording, band, foot_mm),
+        "analysis": analysis,
     }
 
 
-def session_trace(connection: sqlite3.Connection, data_dir: Path, session_id: int) -> dict:
-    """Force (and position on a plate) of every sample, for replaying on the live page."""
+def session_trace(connection: sqlite3.Connection, data_dir: Path, session_id: int) -> Iterator[str]:
+    """Force (and position on a plate) of every sample, for replaying on the live page: the
+    JSON object {"layout", "t_s", "force_n"[, "x_mm", "y_mm"]} (NaN as null), in pieces."""
     session = sessions.get_session(connection, session_id)
-    recording, rows = _processed(recording_path(data_dir, session))
-    trace = {"layout": recording.layout.name, "t_s": np.round(rows.t_s - rows.t_s[0], 4)}
-    trace["force_n"] = np.round(rows.force_n, 2)
-    if recording.layout.is_plate:
-        trace["x_mm"], trace["y_mm"] = np.round(rows.x_mm, 1), np.round(rows.y_mm, 1)
-    return {key: _json_list(value) for key, value in trace.items()}
+    path = recording_path(data_dir, session)
+    spools = ExitStack()
+    try:
+        with open_recording(path) as recording:
+            names = ("t_s", "force_n", *(("x_mm", "y_mm") if recording.layout.is_plate else ()))
+            columns = {name: _JsonColumn(spools.enter_context(_Spool(data_dir))) for name in names}
+            for part in _trace_parts(recording):
+                for name, values in part.items():
+                    columns[name].add(values)
+    except BaseException:
+        spools.close()
+        raise
+    return _json_object(recording.layout.name, columns, spools)
 
 
-def _processed(path: Path):
-    recording = read_recording(path)
+def _trace_parts(recording: RecordingReader) -> Iterator[dict[str, np.ndarray]]:
+    """The trace's columns a chunk at a time: times from the first sample, rounded for show."""
+    start_t_s = None
+    for _, rows in _processed(recording):
+        if not len(rows):
+            continue
+        start_t_s = float(rows.t_s[0]) if start_t_s is None else start_t_s
+        part = {"t_s": np.round(rows.t_s - start_t_s, 4), "force_n": np.round(rows.force_n, 2)}
+        if recording.layout.is_plate:
+            part["x_mm"], part["y_mm"] = np.round(rows.x_mm, 1), np.round(rows.y_mm, 1)
+        yield part
+
+
+def session_samples_csv(
+    connection: sqlite3.Connection, data_dir: Path, session_id: int
+) -> Iterator[str]:
+    """Every sample: time, sequence, raw counts and flags per cell, then force and position; CSV
+    text in pieces."""
+    session = sessions.get_session(connection, session_id)
+    path = recording_path(data_dir, session)
+    spool = _Spool(data_dir)
+    try:
+        with open_recording(path) as recording:
+            columns = [*data_columns(recording.layout.channels), "force_n", "x_mm", "y_mm"]
+            spool.write(",".join(columns) + "\n")
+            for raw, rows in _beside_raw(recording):
+                spool.write(_samples_text(raw, rows))
+    except BaseException:
+        spool.close()
+        raise
+    return spool.pieces()
+
+
+def _processed(recording: RecordingReader) -> Iterator[tuple[Batch, Processed]]:
+    """Each chunk read, with the rows the processor decided on taking it; last, an empty chunk
+    with the rows it held to the end."""
     processor = Processor(recording.layout, recording.calibration, recording.rate_hz)
-    return recording, Processed.concat([processor.process(recording.batch), processor.finish()])
+    for batch in recording:
+        yield batch, processor.process(batch)
+    yield Batch.empty(len(recording.layout.channels)), processor.finish()
 
 
-def _json_list(value):
-    if isinstance(value, str):
-        return value
-    return [None if v != v else v for v in value.tolist()]  # NaN (rejected) as null
+def _beside_raw(recording: RecordingReader) -> Iterator[tuple[Batch, Processed]]:
+    """Processed rows with the raw rows they came from. The processor hands a row back a little
+    after it went in (the cleaner waits for a suspect reading's neighbours), so raw rows are
+    held until their processed rows come."""
+    held = Batch.empty(len(recording.layout.channels))
+    for batch, rows in _processed(recording):
+        held = Batch.concat([held, batch])
+        yield held.select(slice(0, len(rows))), rows
+        held = held.select(slice(len(rows), None))
 
 
-def session_samples_csv(connection: sqlite3.Connection, data_dir: Path, session_id: int) -> str:
-    """Every sample: time, sequence, raw counts and flags per cell, then force and position."""
-    session = sessions.get_session(connection, session_id)
-    recording, rows = _processed(recording_path(data_dir, session))
-    batch = recording.batch
-    out = io.StringIO()
-    out.write(",".join([*data_columns(recording.layout.channels), "force_n", "x_mm", "y_mm"]))
-    out.write("\n")
+def _samples_text(batch: Batch, rows: Processed) -> str:
     table = zip(
         batch.t_s.tolist(), batch.acquired_at.tolist(), batch.seq.tolist(),
         batch.counts.tolist(), batch.flags.tolist(),
         rows.force_n.tolist(), rows.x_mm.tolist(), rows.y_mm.tolist(), strict=True,
     )  # fmt: skip
-    for t_s, at, seq, counts, flags, force_n, x_mm, y_mm in table:
-        derived = ",".join(_number(v) for v in (force_n, x_mm, y_mm))
-        out.write(f"{t_s!r},{at!r},{seq},{_joined(counts)},{_joined(flags)},{derived}\n")
-    return out.getvalue()
+    return "".join(
+        f"{t_s!r},{at!r},{seq},{_joined(counts)},{_joined(flags)},"
+        f"{_number(force_n)},{_number(x_mm)},{_number(y_mm)}\n"
+        for t_s, at, seq, counts, flags, force_n, x_mm, y_mm in table
+    )
+
+
+def _json_list(values: np.ndarray) -> list:
+    return [None if v != v else v for v in values.tolist()]  # NaN (rejected) as null
+
+
+class _Spool:
+    """Text written now and read back later in pieces: in memory up to SPOOL_BYTES, then in an
+    unnamed temporary file in the data directory (not /tmp, which may be in memory itself)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed by pieces or close)
+            SPOOL_BYTES, mode="w+", encoding="utf-8", newline="", dir=data_dir
+        )
+
+    def write(self, text: str) -> None:
+        self._file.write(text)
+
+    def pieces(self) -> Iterator[str]:
+        """What was written, PIECE_CHARS at a time; the spool is closed at the end (or when the
+        reader stops early)."""
+        try:
+            self._file.seek(0)
+            while piece := self._file.read(PIECE_CHARS):
+                yield piece
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "_Spool":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _JsonColumn:
+    """The numbers of a JSON array, written to a spool a chunk at a time."""
+
+    def __init__(self, spool: _Spool) -> None:
+        self.spool = spool
+        self._empty = True
+
+    def add(self, values: np.ndarray) -> None:
+        if len(values):
+            text = json.dumps(_json_list(values), allow_nan=False)[1:-1]
+            self.spool.write(text if self._empty else "," + text)
+            self._empty = False
+
+
+def _json_object(layout: str, columns: dict[str, _JsonColumn], spools: ExitStack) -> Iterator[str]:
+    with spools:
+        yield '{"layout":' + json.dumps(layout)
+        for name, column in columns.items():
+            yield f',"{name}":['
+            yield from column.spool.pieces()
+            yield "]"
+        yield "}"
 
 
 def history_csv(connection: sqlite3.Connection, patient_id: int) -> str:
@@ -112,8 +229,8 @@ def import_recording(
 ) -> int:
     """A recording made elsewhere (or earlier) as a complete session, analysed; its id."""
     band, foot_mm = _patient_measures(connection, patient_id)
-    recording = read_recording(source)  # refuses a bad file before anything is stored
-    report = analyze(recording, band, foot_mm)
+    with open_recording(source) as recording:  # every row is checked before anything is stored
+        report = analyze(recording, band, foot_mm)
     target = unused_path(recordings_dir(data_dir), f"imported-{source.stem}")
     shutil.copyfile(source, target)
     session_id = sessions.start_session(connection, patient_id, None, target.name)

@@ -2,7 +2,9 @@
 patient's history (CSV), and a recording imported as a session."""
 
 import json
+import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -15,13 +17,14 @@ from pfsense.web.db import get_db
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024  # an hour of plate4 at 80 SPS is 20 MB
+COPY_BYTES = 1024 * 1024  # the request body goes to the file this much at a time
 
 
 @bp.get("/sessions/<int:session_id>/samples.csv")
 @therapist_required
 def session_samples(session_id: int):
-    text = exports.session_samples_csv(get_db(), _data_dir(), session_id)
-    return _download(text, "text/csv", f"pfsense-session-{session_id}.csv")
+    pieces = exports.session_samples_csv(get_db(), _data_dir(), session_id)
+    return _download(pieces, "text/csv", f"pfsense-session-{session_id}.csv")
 
 
 @bp.get("/sessions/<int:session_id>/report.json")
@@ -52,7 +55,8 @@ def import_recording():
     with tempfile.TemporaryDirectory(prefix="pfsense-import-") as folder:
         name = Path(request.args.get("name", "recording.csv")).name or "recording.csv"
         path = Path(folder) / name
-        path.write_bytes(request.get_data())
+        with open(path, "wb") as file:  # a piece at a time: the body is never all in memory
+            shutil.copyfileobj(request.stream, file, COPY_BYTES)
         session_id = exports.import_recording(get_db(), _data_dir(), path, patient_id)
     return jsonify(session_id=session_id), 201
 
@@ -61,6 +65,7 @@ def _data_dir() -> Path:
     return Path(current_app.config["PFSENSE_DATA_DIR"])
 
 
-def _download(text: str, mimetype: str, filename: str) -> Response:
+def _download(text: str | Iterable[str], mimetype: str, filename: str) -> Response:
+    """The text, or its pieces streamed as they are given."""
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(text, mimetype=mimetype, headers=headers)

@@ -6,7 +6,7 @@ creating, changing, deleting and exporting need the therapist (pfsense.web.auth)
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import BadRequest
 
 from pfsense.clinical import adherence
@@ -97,9 +97,11 @@ def show_session(session_id: int):
 
 @bp.get("/sessions/<int:session_id>/trace")
 def session_trace(session_id: int):
-    """Every sample's force (and position), for the live page's replay."""
+    """Every sample's force (and position), for the live page's replay, streamed in pieces."""
     data_dir = Path(current_app.config["PFSENSE_DATA_DIR"])
-    return jsonify(exports.session_trace(get_db(), data_dir, session_id))
+    return Response(
+        exports.session_trace(get_db(), data_dir, session_id), mimetype="application/json"
+    )
 
 
 def _brief(session: sessions.SessionRow) -> dict:
