@@ -1,66 +1,98 @@
-"""Signal-processing speed: the live path per four-cell frame. (`pfsense analyze` of long
-recordings is bench_analyze.py.)
+"""Signal-processing speed: the one processing path (pfsense.dsp.pipeline) per four-cell frame,
+back to back and at the pace of a live sensor, and in recording-sized chunks.
+
+Back to back, a frame's numpy work stays in the processor's caches; live, a frame comes every
+12.5 ms and the thread sleeps in between, so every frame starts cold. The paced figure (thread
+CPU time per frame, sleeping 12.5 ms between frames) is what `pfsense serve` pays for a frame;
+`bench_serve.py` measures the whole server.
 
 Run: .venv/bin/python benchmarks/bench_dsp_speed.py
 """
 
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.recent import RECENT_WINDOW_S
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch
-from pfsense.sensors.recording import RecordingWriter, read_recording
 
 try:
-    from benchmarks.common import report
+    from benchmarks.common import reference_ms, report
 except ImportError:
-    from common import report
+    from common import reference_ms, report
 
-HOUR_ROWS = 3600 * 80
+RATE_HZ = 80
+PERIOD_S = 1 / RATE_HZ
 
 
-def one_hour(path: Path) -> None:
+def simulated(rows: int):
     options = SensorOptions(layout="plate4", realtime=False, loop=True)
     with open_sensor("sim", options) as sensor:
-        batches, rows = [], 0
-        while rows < HOUR_ROWS:
+        batches, total = [], 0
+        while total < rows:
             batches.append(sensor.read())
-            rows += len(batches[-1])
-        with RecordingWriter(path, sensor.layout, 80, sensor.nominal_calibration, "sim") as writer:
-            writer.write(Batch.concat(batches).select(slice(0, HOUR_ROWS)))
+            total += len(batches[-1])
+        return Batch.concat(batches).select(slice(0, rows)), sensor
 
 
-def live_us_per_frame(recording, batch_rows: int, live: bool, frames: int = 80 * 120) -> float:
-    batch = recording.batch.select(slice(0, frames))
-    parts = [batch.select(slice(i, i + batch_rows)) for i in range(0, frames, batch_rows)]
+def live_processor(sensor) -> Processor:
+    # As the live service runs it: with the recent window the page's "now" comes from.
+    return Processor(
+        sensor.layout, sensor.nominal_calibration, RATE_HZ, recent_window_s=RECENT_WINDOW_S
+    )
+
+
+def back_to_back_us(batch: Batch, sensor, batch_rows: int) -> float:
+    parts = [batch.select(slice(i, i + batch_rows)) for i in range(0, len(batch), batch_rows)]
     timings = []
     for _ in range(5):
-        # As the live service runs it: with the recent window the page's "now" comes from.
-        window_s = RECENT_WINDOW_S if live else None
-        processor = Processor(
-            recording.layout, recording.calibration, 80, live=live, recent_window_s=window_s
-        )
+        processor = live_processor(sensor)
         started = time.perf_counter()
         for part in parts:
             processor.process(part)
-        timings.append((time.perf_counter() - started) / frames * 1e6)
+        timings.append((time.perf_counter() - started) / len(batch) * 1e6)
     return statistics.median(timings)
 
 
+def paced_us(batch: Batch, sensor, frames: int = 800) -> float:
+    """Thread CPU time per one-sample frame with a 12.5 ms sleep before each, as live."""
+    parts = [batch.select(slice(i, i + 1)) for i in range(frames)]
+    processor = live_processor(sensor)
+    used_ns = []
+    for part in parts:
+        time.sleep(PERIOD_S)
+        started = time.thread_time_ns()
+        processor.process(part)
+        used_ns.append(time.thread_time_ns() - started)
+    return statistics.median(used_ns) / 1000
+
+
+def chunked_rows_per_s(batch: Batch, sensor, chunk_rows: int = 4096) -> float:
+    timings = []
+    for _ in range(5):
+        processor = Processor(sensor.layout, sensor.nominal_calibration, RATE_HZ)
+        started = time.perf_counter()
+        for start in range(0, len(batch), chunk_rows):
+            processor.process(batch.select(slice(start, start + chunk_rows)))
+        processor.finish()
+        timings.append(time.perf_counter() - started)
+    return len(batch) / statistics.median(timings)
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "hour.csv"
-        one_hour(path)
-        recording = read_recording(path)
-        for rows in (1, 2):
-            live = live_us_per_frame(recording, rows, live=True)
-            vectorised = live_us_per_frame(recording, rows, live=False)
-            note = f"vectorised path: {vectorised:.0f} us/frame, {vectorised / live:.1f}x slower"
-            report(f"live path, plate4, {rows}-sample batches", live, "us/frame (median)", note)
+    batch, sensor = simulated(RATE_HZ * 600)
+    live = batch.select(slice(0, RATE_HZ * 120))
+    for rows in (1, 2):
+        report(f"processing, plate4, {rows}-sample batches back to back",
+               back_to_back_us(live, sensor, rows), "us/frame (median of 5)")  # fmt: skip
+    paced = paced_us(live, sensor)
+    report("processing, plate4, one sample every 12.5 ms", paced, "us/frame (median)",
+           f"{paced * RATE_HZ / 1e4:.2f} % of a core at 80 Hz")  # fmt: skip
+    rate = chunked_rows_per_s(batch, sensor)
+    report("processing, plate4, 4096-row chunks", rate / 1e3, "k rows/s (median of 5)",
+           f"1 h of plate4 (288,000 rows) in {288_000 / rate:.2f} s")  # fmt: skip
+    report("machine reference: 3 M Python additions", reference_ms(), "ms (median of 5)")
 
 
 if __name__ == "__main__":

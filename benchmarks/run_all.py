@@ -8,7 +8,7 @@ HERE = Path(__file__).parent
 BENCHMARKS = (
     "bench_sim.py",
     "bench_recording.py",
-    "bench_stream.py",
+    "bench_serve.py",
     "bench_browser.py",
     "bench_dsp_speed.py",
     "bench_analyze.py",

@@ -259,3 +259,26 @@ def test_a_client_that_stops_reading_holds_up_neither_acquisition_nor_other_clie
     assert not any(e["type"] == "resync" for e in events)
     # Every sample acquired while the client read reached it: acquisition kept real time.
     assert len(seq) >= 0.8 * 80 * elapsed_s, "acquisition kept real time"
+
+
+def test_the_status_snapshot_does_not_change_under_a_reader():
+    """What a web thread reads is the snapshot the loop made: later samples and metrics come in
+    a new snapshot, never into the dicts of the one being read."""
+    from pfsense.sim import FaultKnobs
+
+    glitchy = SensorOptions(layout="plate4", faults=FaultKnobs(spike_rate=0.05))  # counts move
+    live = LiveService(open_sensor("sim", glitchy))
+    live.start()
+    try:
+        deadline = time.monotonic() + 5.0
+        while live.snapshot.metrics is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        snapshot = live.snapshot
+        before = json.dumps(snapshot.to_dict(0), sort_keys=True)
+        while live.snapshot is snapshot and time.monotonic() < deadline + 5.0:
+            time.sleep(0.05)
+        assert live.snapshot is not snapshot, "the loop makes new snapshots"
+        time.sleep(0.6)  # another metrics event: the cleaner and the trackers have moved on
+    finally:
+        live.stop()
+    assert json.dumps(snapshot.to_dict(0), sort_keys=True) == before

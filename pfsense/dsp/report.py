@@ -68,7 +68,7 @@ def report(
         "samples": samples,
         "rejected_samples": rejected_samples,
         "lost_samples": cleaning.lost_samples,
-        "rejected_readings": cleaning.rejected,
+        "rejected_readings": dict(cleaning.rejected),  # a copy: the cleaner keeps counting
         "rezeros": processor.autozero.rezeros if processor.autozero else 0,
         "force_n": summary["force_n"],
         "target_band_n": summary["target_band_n"],
