@@ -170,9 +170,10 @@ class Cleaner:
             usable[flagged != 0] = np.nan
         if self._before is None:
             self._before = _reflected(usable)
-        # At the end, the rows that never came mirror the last ones, the decided rows before
-        # the held ones included (held rows alone are too few to reflect).
-        after = _reflected(np.concatenate([self._before, usable])[::-1]) if open_end else usable[:0]
+        # At the end, only suspect rows are held, and nothing will come to confirm them: their
+        # missing neighbours stay unknown (NaN), so an off-the-line last reading is rejected. A
+        # glitch kept there would read as a peak, or over-pressure; a real step loses a sample.
+        after = _reflected(usable[::-1]) if open_end else usable[:0]
         context = np.concatenate([self._before, usable, after])
         predicted = 2.0 * context[LOOK - 1 : LOOK - 1 + n] - context[LOOK - 2 : LOOK - 2 + n]
         off_line = ~(np.abs(usable - predicted) <= self.threshold_counts)  # NaN: off the line
