@@ -1,0 +1,113 @@
+"""Plain CSVs in newtons (header t,force or t,fl,fr,rl,rr): how their rows become batches."""
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from pfsense.calibration.model import Calibration
+from pfsense.errors import ConfigError, RecordingError
+from pfsense.sensors.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN
+from pfsense.sensors.batch import SEQ_MODULO, Batch
+from pfsense.sensors.flags import FLAGS_DTYPE
+from pfsense.sensors.layout import Layout, make_layout
+from pfsense.sensors.recording.checks import _check_finite
+
+PLAIN_HEADERS = {("t", "force"): "single", ("t", "fl", "fr", "rl", "rr"): "plate4"}
+PLAIN_COUNTS_PER_N = 1000.0  # plain CSVs in newtons become counts at 1 mN per count
+RATE_ROWS = 4096  # a plain CSV's rate is the median interval of its first rows
+TAIL_BYTES = 4096  # enough to hold a plain CSV's last line
+
+
+@dataclass
+class _PlainRows:
+    """How rows of a plain newton CSV become batches: counts at PLAIN_COUNTS_PER_N, sequence
+    numbers counted from the first row, and acquisition times that end when the file was last
+    written (as a recording ends), which needs the last row's time (see `start`)."""
+
+    layout: Layout
+    calibration: Calibration
+    time_label: str = "t"
+    meta: dict = field(default_factory=lambda: {"format": "plain newtons"})
+    rate_hz: float = 1.0
+    ended_at: float = 0.0
+    last_t_s: float = 0.0
+    rows: int = 0  # converted so far
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype([("t_s", float), ("force_n", float, (len(self.layout.channels),))])
+
+    def start(self, file: BinaryIO, first_t_s: np.ndarray, at_end: bool) -> None:
+        """The rate, from `first_t_s`, the times of the first (up to RATE_ROWS) rows, and the
+        end: the last of those times if `at_end`, else the time on the file's last line (one that
+        is not a row is reported when it is reached, before any batch is of use)."""
+        self.rate_hz = _plain_rate_hz(first_t_s)
+        self.ended_at = os.fstat(file.fileno()).st_mtime
+        last_t_s = None if at_end else _last_time_s(file)
+        self.last_t_s = float(first_t_s[-1]) if last_t_s is None else last_t_s
+
+    def batch(self, path: Path, numbers: np.ndarray, table: np.ndarray) -> Batch:
+        _check_finite(path, numbers, table["force_n"], "force")
+        counts = self.calibration.counts(table["force_n"])
+        beyond = np.flatnonzero(((counts > COUNTS_MAX) | (counts < COUNTS_MIN)).any(axis=1))
+        if len(beyond):
+            limit_n = COUNTS_MAX / PLAIN_COUNTS_PER_N
+            raise RecordingError(
+                path,
+                int(numbers[beyond[0]]),
+                f"a force is beyond +/-{limit_n:g} N: expected newtons",
+            )
+        t_s = np.ascontiguousarray(table["t_s"])
+        seq = ((self.rows + np.arange(len(t_s))) % SEQ_MODULO).astype(np.uint16)
+        self.rows += len(t_s)
+        acquired_at = self.ended_at - (self.last_t_s - t_s)
+        return Batch(
+            t_s, acquired_at, seq, counts.astype(COUNTS_DTYPE), np.zeros(counts.shape, FLAGS_DTYPE)
+        )
+
+
+def _plain_rows(
+    path: Path, head: list[tuple[int, str]], plate_mm: tuple[float, float] | None
+) -> _PlainRows:
+    header_line, header = head[-1]
+    names = tuple(name.strip().lower() for name in header.split(","))
+    if names not in PLAIN_HEADERS:
+        raise RecordingError(
+            path,
+            header_line,
+            f"header is {header!r}: expected a pfsense recording, "
+            "'t,force' (s, N) or 't,fl,fr,rl,rr' (s, N per corner)",
+        )
+    try:
+        layout = make_layout(PLAIN_HEADERS[names], plate_mm)
+    except ConfigError as error:
+        raise RecordingError(path, None, str(error)) from None
+    channels = len(layout.channels)
+    calibration = Calibration((0.0,) * channels, (PLAIN_COUNTS_PER_N,) * channels, "plain newtons")
+    return _PlainRows(layout, calibration)
+
+
+def _plain_rate_hz(t_s: np.ndarray) -> float:
+    return 1.0 / float(np.median(np.diff(t_s[:RATE_ROWS]))) if len(t_s) > 1 else 1.0
+
+
+def _last_time_s(file: BinaryIO) -> float | None:
+    """The time (first cell) of a file's last non-blank line, if it is a finite number. The
+    file's position is put back where the reader had it."""
+    position = file.tell()
+    start = max(0, file.seek(0, os.SEEK_END) - TAIL_BYTES)
+    file.seek(start)
+    tail = file.read(TAIL_BYTES)
+    file.seek(position)
+    lines = [line for line in tail.split(b"\n") if line.strip()]
+    if not lines or (start > 0 and len(lines) == 1):  # only part of a line
+        return None
+    try:
+        t_s = float(lines[-1].split(b",")[0])
+    except ValueError:
+        return None
+    return t_s if math.isfinite(t_s) else None
