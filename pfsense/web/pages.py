@@ -12,4 +12,4 @@ def index():
     live = current_app.extensions["pfsense.live"]
     band = live.snapshot.target_band_n
     cadence = doses.SELF_PACED_CADENCE_PER_MIN  # until a therapist sets the patient's own
-    return render_template("index.html", sensor=live.sensor.describe(), band=band, cadence=cadence)
+    return render_template("index.html", sensor=live.snapshot.sensor, band=band, cadence=cadence)

@@ -17,7 +17,7 @@ bp = Blueprint("therapist", __name__)
 
 @bp.get("/therapist")
 def page():
-    return render_template("therapist.html", sensor=_live().sensor.describe())
+    return render_template("therapist.html", sensor=_live().snapshot.sensor)
 
 
 @bp.get("/patients/<int:patient_id>")
