@@ -3,6 +3,7 @@ processed at once, long outputs handed out in pieces, and a bad line late in a f
 its line number before anything is sent or stored."""
 
 import csv
+import gc
 import io
 import json
 import os
@@ -194,3 +195,60 @@ def test_the_web_import_of_a_file_bad_near_its_end_stores_nothing(app, home, spo
     good = client.post("/api/import?name=good.csv", data=(home / "source.csv").read_bytes(),
                        headers=csrf)  # fmt: skip
     assert good.status_code == 201, good.get_json()
+
+
+def _spools_open(home: Path) -> list[str]:
+    return [link for link in _open_in(home) if link.endswith("(deleted)")]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_an_export_closed_before_its_first_piece_closes_its_spools(home, monkeypatch):
+    """As a server answering HEAD does: the spools are closed, not left to the garbage
+    collector (a ResourceWarning, an error in this suite)."""
+    session_id, _ = stored(home, "single")
+    monkeypatch.setattr(exports, "SPOOL_BYTES", 1000)  # on disk, where an open file shows
+    with closing(db.connect(home)) as connection:
+        for export in (exports.session_trace, exports.session_samples_csv):
+            pieces = export(connection, home, session_id)
+            assert _spools_open(home)
+            pieces.close()
+            assert not _spools_open(home), export.__name__
+            del pieces
+            gc.collect()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_the_web_answers_head_without_leaving_a_spool_open(app, home, monkeypatch):
+    session_id, _ = stored(home, "single")
+    monkeypatch.setattr(exports, "SPOOL_BYTES", 1000)
+    client, _csrf = therapist(app)
+    for route in ("trace", "samples.csv"):
+        response = client.head(f"/api/sessions/{session_id}/{route}")
+        assert response.status_code == 200
+        assert response.get_data() == b""
+        response.close()
+        assert not _spools_open(home), route
+        del response
+        gc.collect()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_an_export_to_an_unwritable_file_closes_its_spool(home, tmp_path, monkeypatch, capsys):
+    from pfsense.cli.main import main
+
+    session_id, _ = stored(home, "single")
+    monkeypatch.setattr(exports, "SPOOL_BYTES", 1000)
+    output = tmp_path / "no-such-folder" / "out.csv"
+    argv = ["--data-dir", str(home), "export", "session", str(session_id), "-o", str(output)]
+    assert main(argv) == 2
+    assert f"cannot write {output}" in capsys.readouterr().err
+    assert not _spools_open(home)
+    gc.collect()
+
+
+def test_the_web_import_of_a_line_with_a_lone_carriage_return_is_refused(app, home):
+    client, csrf = therapist(app)
+    body = b"t,force\n0,1\n0.1,2\r3\n0.2,3\n"
+    response = client.post("/api/import?name=cr.csv", data=body, headers=csrf)
+    assert response.status_code == 400
+    assert "cr.csv:3: a carriage return inside the line" in response.get_json()["message"]

@@ -2,6 +2,8 @@
 the line number; read a chunk at a time, a recording gives the same rows and analysis, in memory
 that does not grow with the file."""
 
+import os
+import threading
 import tracemalloc
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from pfsense.sensors.layout import make_layout
 from pfsense.sensors.recording import (
     CHUNK_ROWS,
     RATE_ROWS,
+    READ_BYTES,
     RecordingWriter,
     open_recording,
     read_recording,
@@ -126,6 +129,7 @@ META = (
         ("time,newtons\n1,2\n", ":1:", "expected a pfsense recording, 't,force'"),
         ("t,force\n", "", "has a header but no samples"),
         ("t,force\n0,1\n0.1\n", ":3:", "1 fields: expected 2"),
+        ("t,force\n0,1\n0.1,2\r3\n0.2,3\n", ":3:", "a carriage return inside the line"),
         ("t,force\n0,1\n0.1,abc\n", ":3:", "'abc' is not a number"),
         ("t,force\n0,1\n0.2,1\n0.1,1\n", ":4:", "time goes backwards"),
         ("t,force\n0,1\n0.1,nan\n", ":3:", "expected a finite number"),
@@ -357,3 +361,77 @@ def test_windows_line_ends_read_the_same(tmp_path):
     crlf = tmp_path / "crlf.csv"
     crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     assert_same_rows(original, Batch.concat(read_in_chunks(crlf, chunk_rows=500)))
+
+
+def plain_rows(rows: int) -> str:
+    return "".join(f"{i / 80},{10 + i % 50}\n" for i in range(rows))
+
+
+def test_many_blank_lines_before_the_header_are_read_once(tmp_path):
+    """The head is read a line at a time, from an offset into the block held: the block is not
+    joined (copied) again for every blank line."""
+    path = tmp_path / "blank-head.csv"
+    path.write_text("\n" * 200_000 + "# made by hand\n" + "t,force\n" + plain_rows(10))
+    with open_recording(path) as recording:
+        batch = Batch.concat(list(recording))
+        joins = recording._lines.joins
+    assert len(batch) == 10
+    assert recording.rate_hz == pytest.approx(80.0)
+    assert joins <= path.stat().st_size // READ_BYTES + 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a named pipe")
+def test_a_plain_csv_read_from_a_pipe(tmp_path):
+    """A pipe cannot seek to its last line: it is read all the same, with the same rows."""
+    text = "t,force\n" + plain_rows(3 * RATE_ROWS + 5)
+    path, pipe = tmp_path / "plain.csv", tmp_path / "pipe"
+    path.write_text(text)
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_text, args=(text,))
+    writer.start()
+    try:
+        with open_recording(pipe, chunk_rows=1000) as recording:
+            piped, rate_hz = Batch.concat(list(recording)), recording.rate_hz
+    finally:
+        writer.join()
+    with open_recording(path) as recording:
+        assert rate_hz == recording.rate_hz
+        read = Batch.concat(list(recording))
+    for name in ("t_s", "seq", "counts", "flags"):
+        np.testing.assert_array_equal(getattr(piped, name), getattr(read, name))
+    np.testing.assert_allclose(np.diff(piped.acquired_at), np.diff(read.acquired_at), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        pytest.param(lambda rows: [*rows[:-1], '"' + rows[-1].replace(",", '",', 1)], id="quoted"),
+        pytest.param(lambda rows: [*rows, *[" \r"] * 5000], id="5000-blank-lines"),
+        pytest.param(lambda rows: [*rows[:-1], "  " + rows[-1] + " "], id="spaces"),
+    ],
+)
+def test_a_plain_csv_ends_when_the_file_was_written_however_its_last_row_is_written(
+    tmp_path, ending
+):
+    path = tmp_path / "plain.csv"
+    rows = plain_rows(2 * RATE_ROWS).splitlines()
+    path.write_text("t,force\n" + "\n".join(ending(rows)) + "\n")
+    batch = Batch.concat(read_in_chunks(path))
+    assert batch.t_s[-1] == (2 * RATE_ROWS - 1) / 80
+    assert batch.acquired_at[-1] == path.stat().st_mtime
+
+
+@pytest.mark.parametrize("position", ["inside a block", "across a block's end"])
+def test_a_line_too_long_is_refused_wherever_it_is(tmp_path, position):
+    """Spaces make it a readable row, but no recording has a line of 5,000 bytes: refused the
+    same way in the middle of a block as where it is still open, 4,500 bytes on, at a block's
+    end."""
+    rows = plain_rows(10_000).splitlines(keepends=True)
+    before = "t,force\n"
+    while len(before) < (100 if position == "inside a block" else READ_BYTES - 4500):
+        before += rows.pop(0)
+    path = tmp_path / "long.csv"
+    path.write_text(before + "99," + " " * 5000 + "1\n" + "100,1\n")
+    line = 1 + before.count("\n")
+    with pytest.raises(RecordingError, match=f"^{path}:{line}: a line over 4096 bytes long"):
+        read_in_chunks(path)

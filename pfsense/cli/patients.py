@@ -148,20 +148,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     with _store(args) as (connection, home):
         if args.what == "history":
-            pieces = iter([exports.history_csv(connection, args.id)])
+            pieces = exports.Pieces([exports.history_csv(connection, args.id)])
         elif args.format == "json":
             report = exports.session_report(connection, home, args.id)
-            pieces = iter([json.dumps(report, indent=2)])
+            pieces = exports.Pieces([json.dumps(report, indent=2)])
         else:  # as long as the recording: written a piece at a time
             pieces = exports.session_samples_csv(connection, home, args.id)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="") as file:
-                file.writelines(pieces)
-        except OSError as error:
-            raise ConfigError(f"cannot write {args.output}: {error.strerror}") from None
-    else:
-        sys.stdout.writelines(pieces)
+    with pieces:  # its spool is closed even if the output cannot be opened
+        if args.output:
+            try:
+                with open(args.output, "w", encoding="utf-8", newline="") as file:
+                    file.writelines(pieces)
+            except OSError as error:
+                raise ConfigError(f"cannot write {args.output}: {error.strerror}") from None
+        else:
+            sys.stdout.writelines(pieces)
     return 0
 
 

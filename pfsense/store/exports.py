@@ -15,7 +15,7 @@ import math
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -61,7 +61,7 @@ def session_report(connection: sqlite3.Connection, data_dir: Path, session_id: i
     }
 
 
-def session_trace(connection: sqlite3.Connection, data_dir: Path, session_id: int) -> Iterator[str]:
+def session_trace(connection: sqlite3.Connection, data_dir: Path, session_id: int) -> "Pieces":
     """Force (and position on a plate) of every sample, for replaying on the live page: the
     JSON object {"layout", "t_s", "force_n"[, "x_mm", "y_mm"]} (NaN as null), in pieces."""
     session = sessions.get_session(connection, session_id)
@@ -77,7 +77,7 @@ def session_trace(connection: sqlite3.Connection, data_dir: Path, session_id: in
     except BaseException:
         spools.close()
         raise
-    return _json_object(recording.layout.name, columns, spools)
+    return Pieces(_json_object(recording.layout.name, columns, spools), spools)
 
 
 def _trace_parts(recording: RecordingReader) -> Iterator[dict[str, np.ndarray]]:
@@ -95,7 +95,7 @@ def _trace_parts(recording: RecordingReader) -> Iterator[dict[str, np.ndarray]]:
 
 def session_samples_csv(
     connection: sqlite3.Connection, data_dir: Path, session_id: int
-) -> Iterator[str]:
+) -> "Pieces":
     """Every sample: time, sequence, raw counts and flags per cell, then force and position; CSV
     text in pieces."""
     session = sessions.get_session(connection, session_id)
@@ -110,7 +110,35 @@ def session_samples_csv(
     except BaseException:
         spool.close()
         raise
-    return spool.pieces()
+    return Pieces(spool.pieces(), spool)
+
+
+class Pieces:
+    """Text handed out a piece at a time, and the spools it is read from. Closing it closes the
+    spools, whether every piece was taken, some or none: a generator closed before its first
+    piece (as a server answering HEAD does) never runs its `finally`. A context manager too."""
+
+    def __init__(self, pieces: Iterable[str], spools: "_Spool | ExitStack | None" = None) -> None:
+        self._pieces = iter(pieces)
+        self._spools = spools
+
+    def __iter__(self) -> "Pieces":
+        return self
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def close(self) -> None:
+        if hasattr(self._pieces, "close"):
+            self._pieces.close()
+        if self._spools is not None:
+            self._spools.close()
+
+    def __enter__(self) -> "Pieces":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _processed(recording: RecordingReader) -> Iterator[tuple[Batch, Processed]]:

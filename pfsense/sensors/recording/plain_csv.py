@@ -1,5 +1,9 @@
-"""Plain CSVs in newtons (header t,force or t,fl,fr,rl,rr): how their rows become batches."""
+"""Plain CSVs in newtons (header t,force or t,fl,fr,rl,rr): how their rows become batches.
 
+A plain CSV's rate is taken from the median interval of its first 4,096 rows (RATE_ROWS).
+"""
+
+import csv
 import math
 import os
 from dataclasses import dataclass, field
@@ -15,11 +19,12 @@ from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import FLAGS_DTYPE
 from pfsense.sensors.layout import Layout, make_layout
 from pfsense.sensors.recording.checks import _check_finite
+from pfsense.sensors.recording.lines import MAX_LINE_BYTES
 
 PLAIN_HEADERS = {("t", "force"): "single", ("t", "fl", "fr", "rl", "rr"): "plate4"}
 PLAIN_COUNTS_PER_N = 1000.0  # plain CSVs in newtons become counts at 1 mN per count
 RATE_ROWS = 4096  # a plain CSV's rate is the median interval of its first rows
-TAIL_BYTES = 4096  # enough to hold a plain CSV's last line
+TAIL_BYTES = 4096  # the file's end is read back this much at a time for its last line
 
 
 @dataclass
@@ -44,10 +49,12 @@ class _PlainRows:
     def start(self, file: BinaryIO, first_t_s: np.ndarray, at_end: bool) -> None:
         """The rate, from `first_t_s`, the times of the first (up to RATE_ROWS) rows, and the
         end: the last of those times if `at_end`, else the time on the file's last line (one that
-        is not a row is reported when it is reached, before any batch is of use)."""
+        is not a row is reported when it is reached, before any batch is of use). A file that
+        cannot seek (a pipe) has no last line to look at: the rows read so far end when it was
+        last written, and the rest follow on."""
         self.rate_hz = _plain_rate_hz(first_t_s)
         self.ended_at = os.fstat(file.fileno()).st_mtime
-        last_t_s = None if at_end else _last_time_s(file)
+        last_t_s = None if at_end or not file.seekable() else _last_time_s(file)
         self.last_t_s = float(first_t_s[-1]) if last_t_s is None else last_t_s
 
     def batch(self, path: Path, numbers: np.ndarray, table: np.ndarray) -> Batch:
@@ -96,18 +103,23 @@ def _plain_rate_hz(t_s: np.ndarray) -> float:
 
 
 def _last_time_s(file: BinaryIO) -> float | None:
-    """The time (first cell) of a file's last non-blank line, if it is a finite number. The
-    file's position is put back where the reader had it."""
+    """The time (first cell, read as a row's is) of a file's last non-blank line, if it is a
+    finite number. The file is read back from its end TAIL_BYTES at a time, past any number of
+    blank lines; its position is put back where the reader had it."""
     position = file.tell()
-    start = max(0, file.seek(0, os.SEEK_END) - TAIL_BYTES)
-    file.seek(start)
-    tail = file.read(TAIL_BYTES)
+    end = file.seek(0, os.SEEK_END)
+    tail = b""
+    while end > 0 and b"\n" not in tail and len(tail) <= MAX_LINE_BYTES:
+        start = max(0, end - TAIL_BYTES)
+        file.seek(start)
+        tail = (file.read(end - start) + tail).rstrip()  # blank lines are dropped as they come
+        end = start
     file.seek(position)
-    lines = [line for line in tail.split(b"\n") if line.strip()]
-    if not lines or (start > 0 and len(lines) == 1):  # only part of a line
+    if not tail or (end > 0 and b"\n" not in tail):  # none, or a line too long (refused later)
         return None
+    line = tail.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
     try:
-        t_s = float(lines[-1].split(b",")[0])
-    except ValueError:
+        t_s = float(next(csv.reader([line]))[0].strip())
+    except (csv.Error, ValueError):
         return None
     return t_s if math.isfinite(t_s) else None

@@ -41,7 +41,11 @@ def _parse_lines(
     for number, line in enumerate(text.split("\n"), start=first_line):
         if not line.strip():
             continue
-        cells = [cell.strip() for cell in next(csv.reader([line.rstrip("\r")]))]
+        try:
+            cells = [cell.strip() for cell in next(csv.reader([line.rstrip("\r")]))]
+        except csv.Error as error:  # a lone carriage return, which csv takes for a line end
+            problem = "a carriage return inside the line" if "\r" in line else str(error)
+            raise RecordingError(path, number, f"{problem}: expected one CSV row") from None
         if len(cells) != len(whole):
             raise RecordingError(path, number, f"{len(cells)} fields: expected {len(whole)}")
         table.append([_number(path, number, cell, is_whole)
