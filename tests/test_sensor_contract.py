@@ -239,3 +239,21 @@ def test_unknown_sensor_names_say_what_is_expected():
         UnknownSensor, match="expected 'sim', 'replay:PATH', 'serial:PORT' or 'gpio'"
     ):
         open_sensor("bogus")
+
+
+def test_a_paused_simulator_resumes_in_real_time_from_its_next_sample():
+    """The simulator makes its rows ahead of time: after a pause they are still handed out one
+    by one as they come due, stamped as acquired after the pause, not all at once."""
+    sensor = open_sensor("sim", SensorOptions(layout="plate4"))
+    sensor.start()
+    first = _read_some(sensor, 5)
+    sensor.stop()
+    time.sleep(0.3)
+    resumed_at = time.time()
+    sensor.start()
+    second = Batch.concat([sensor.read() for _ in range(8)])
+    sensor.close()
+    assert second.t_s[0] > first.t_s[-1]
+    assert np.all(second.acquired_at >= resumed_at - 0.02), "stamped before the pause"
+    # Eight reads in real time span about seven sample periods, not a burst of old rows.
+    assert second.acquired_at[-1] - second.acquired_at[0] >= 0.05

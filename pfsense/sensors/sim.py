@@ -3,6 +3,7 @@ possible."""
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -45,7 +46,9 @@ class SimSensor(Sensor):
         }
 
     def _start(self) -> None:
-        self._pacer.start(self.simulation.next_t_s)
+        # A paused device carries on from the next row it hands out (made ahead or not yet).
+        next_t_s = self.simulation.next_t_s if self._ahead is None else float(self._ahead.t_s[0])
+        self._pacer.start(next_t_s)
 
     def _read(self, timeout_s: float) -> Batch | None:
         if self.realtime:
@@ -131,7 +134,9 @@ class SimSensor(Sensor):
             return None
         end = min(due, self._max_rows)
         self._ahead = ahead.select(slice(end, None)) if end < len(ahead) else None
-        return ahead.select(slice(0, end))
+        rows = ahead.select(slice(0, end))
+        # Stamped as handed out: rows made before a stop and start are acquired after it.
+        return replace(rows, acquired_at=self._pacer.acquired_at(rows.t_s))
 
     def _batch(self, rows: SimRows) -> Batch:
         return Batch(
