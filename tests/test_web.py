@@ -282,3 +282,32 @@ def test_the_status_snapshot_does_not_change_under_a_reader():
     finally:
         live.stop()
     assert json.dumps(snapshot.to_dict(0), sort_keys=True) == before
+
+
+def test_with_nobody_watching_the_loop_reads_less_often_and_a_viewer_brings_it_back():
+    """No stream client: the sensor is read about ten times a second, in larger batches; a
+    subscriber wakes the loop to read every sample as it comes."""
+    sensor = open_sensor("sim", SensorOptions(layout="plate4"))
+    reads = []
+    read = sensor.read
+
+    def counted(timeout_s):
+        batch = read(timeout_s)
+        reads.append(len(batch) if batch is not None else 0)
+        return batch
+
+    sensor.read = counted
+    live = LiveService(sensor)
+    live.start()
+    try:
+        time.sleep(1.5)
+        idle = list(reads)
+        subscription = live.hub.subscribe()
+        time.sleep(1.5)
+        watched = reads[len(idle) :]
+        live.hub.unsubscribe(subscription)
+    finally:
+        live.stop()
+    assert len(idle) <= 20  # ~15 reads in 1.5 s, not ~120
+    assert sum(idle) / len(idle) >= 4  # so each read takes several samples
+    assert len(watched) >= 3 * len(idle)

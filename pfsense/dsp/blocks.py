@@ -37,10 +37,6 @@ class Blocker:
         self.channels = channels
         self._pending = np.zeros((0, 4 + channels))  # rows of the unfinished block
 
-    @property
-    def pending_rows(self) -> int:
-        return len(self._pending)
-
     def join(self, t_s, force_n, x_mm, y_mm, counts) -> tuple[np.ndarray, int]:
         """The pending rows and these as one table (columns t, force, x, y, counts...), and how
         many of its rows were pending; give back what is left over with `keep`."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BUFFER_EVENTS = 400  # about 10 s of frames at 40 frames/s
+DEFAULT_BUFFER_EVENTS = 400  # about 5 s of frames at 80 frames/s (a frame per sample)
 
 
 @dataclass(frozen=True, eq=False)
