@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--threads",
         type=_ranged_int(2, 256),
-        default=16,
-        help="web server threads; each open page holds one (default 16)",
+        default=4,
+        help="web server threads for pages and the API; live streams need none (default 4)",
     )
     serve.add_argument(
         "--cues",
@@ -266,12 +266,11 @@ def sensor_options(args: argparse.Namespace, realtime: bool = True):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from waitress import create_server
-
     from pfsense.live.service import LiveService
     from pfsense.paths import data_dir
     from pfsense.sensors import open_sensor
     from pfsense.web import create_app
+    from pfsense.web.serving import serve_app
 
     home = data_dir(args.data_dir)
     from pfsense.live.cues import CuePins
@@ -291,9 +290,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     app = create_app(live, {"PFSENSE_DATA_DIR": str(home)})
     try:
-        server = create_server(
-            app, host=args.host, port=args.port, threads=args.threads, ident="pfsense"
-        )
+        server, streams = serve_app(app, live, args.host, args.port, args.threads)
     except (OSError, ValueError) as error:
         sensor.close()
         raise ConfigError(_listen_problem(args.host, args.port, error)) from None
@@ -320,6 +317,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if cues is not None:
             cues.close()
         live.stop()
+        streams.close()
         server.close()
     return 0
 

@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,22 @@ class Event:
         return cls(payload, b"data: " + text.encode() + b"\n\n")
 
 
+class Sink(Protocol):
+    """Anything the hub hands events to: a Subscription (one client's queue) or the stream
+    server (pfsense.web.streams, which writes to many sockets)."""
+
+    @property
+    def client_count(self) -> int: ...
+
+    def put(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Subscription:
     """One client's bounded queue of events."""
+
+    client_count = 1
 
     def __init__(self, max_events: int) -> None:
         self._events: deque[Event] = deque(maxlen=max_events)
@@ -79,22 +94,29 @@ class Hub:
 
     def __init__(self, max_events_per_client: int = DEFAULT_BUFFER_EVENTS) -> None:
         self.max_events_per_client = max_events_per_client
-        self._subscribers: tuple[Subscription, ...] = ()  # replaced whole: publish reads no lock
+        self._subscribers: tuple[Sink, ...] = ()  # replaced whole: publish reads no lock
         self._lock = threading.Lock()
         self.on_subscribe: Callable[[], None] | None = None  # the live loop's cue to hurry
 
     def subscribe(self) -> Subscription:
+        """A new client's own queue of events."""
         subscription = Subscription(self.max_events_per_client)
-        with self._lock:
-            self._subscribers = (*self._subscribers, subscription)
-        if self.on_subscribe is not None:
-            self.on_subscribe()
+        self.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         subscription.close()
+        self.remove(subscription)
+
+    def add(self, sink: Sink) -> None:
         with self._lock:
-            self._subscribers = tuple(s for s in self._subscribers if s is not subscription)
+            self._subscribers = (*self._subscribers, sink)
+        if self.on_subscribe is not None:
+            self.on_subscribe()
+
+    def remove(self, sink: Sink) -> None:
+        with self._lock:
+            self._subscribers = tuple(s for s in self._subscribers if s is not sink)
 
     def publish(self, payload: dict) -> Event | None:
         """Encode once and hand to every subscriber; None (and no encoding) when nobody is."""
@@ -118,4 +140,5 @@ class Hub:
 
     @property
     def client_count(self) -> int:
-        return len(self._subscribers)
+        """Clients reached, counting each socket the stream server writes to."""
+        return sum(sink.client_count for sink in self._subscribers)

@@ -10,12 +10,9 @@ from pfsense.live.session import SessionPlan
 from pfsense.store import patients, routines, targets
 from pfsense.web.db import get_db
 from pfsense.web.security import json_body
+from pfsense.web.streams import HEARTBEAT, HEARTBEAT_S, RECONNECT_MS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-HEARTBEAT_S = 10.0  # a comment line now and then lets both ends notice a dead connection
-RECONNECT_MS = 1000
-HEARTBEAT = b": heartbeat\n\n"
 
 
 @bp.get("/status")
@@ -86,7 +83,10 @@ def stream():
     data is one JSON object with a "type" that clients dispatch on and may ignore. Every event is
     encoded once for all clients (pfsense.live.hub); this only hands the bytes on. A client too
     slow to keep up loses its own oldest events (never anyone else's), and is then sent a
-    `resync` event saying how many, and a fresh status snapshot."""
+    `resync` event saying how many, and a fresh status snapshot.
+
+    `pfsense serve` answers this path itself, off the worker threads (pfsense.web.serving and
+    pfsense.web.streams); this route serves Flask's test client and any other WSGI server."""
     live = current_app.extensions["pfsense.live"]
     subscription = live.hub.subscribe()
 
