@@ -3,7 +3,6 @@ possible."""
 
 import math
 import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -35,6 +34,8 @@ class SimSensor(Sensor):
         self._pacer = Pacer()
         self._pending: Batch | None = None  # rows held back behind a simulated stall
         self._ahead: Batch | None = None  # rows made ahead of their time (real time)
+        self._ahead_from = 0  # the first of them not yet handed out (a cursor: no re-slicing)
+        self._ahead_index: list[int] = []  # their grid indices, as Python ints for cheap looks
         self._max_rows = max(1, round(MAX_BATCH_S * config.rate_hz))
         self._last_t_s: float | None = None
 
@@ -47,8 +48,7 @@ class SimSensor(Sensor):
 
     def _start(self) -> None:
         # A paused device carries on from the next row it hands out (made ahead or not yet).
-        next_t_s = self.simulation.next_t_s if self._ahead is None else float(self._ahead.t_s[0])
-        self._pacer.start(next_t_s)
+        self._pacer.start(self._next_t_s())
 
     def _read(self, timeout_s: float) -> Batch | None:
         if self.realtime:
@@ -100,10 +100,7 @@ class SimSensor(Sensor):
                 return rows
             if self._ahead is None and self.simulation.ended:
                 return None
-            next_t_s = (
-                self.simulation.next_t_s if self._ahead is None else float(self._ahead.t_s[0])
-            )
-            if not self._pacer.sleep_until(next_t_s, self._wake, deadline):
+            if not self._pacer.sleep_until(self._next_t_s(), self._wake, deadline):
                 raise self._timeout(timeout_s)
         return None
 
@@ -122,21 +119,42 @@ class SimSensor(Sensor):
             made += ahead_rows
             if len(rows.t_s):
                 batch = self._batch(rows)
-                self._ahead = batch if self._ahead is None else Batch.concat([self._ahead, batch])
+                if self._ahead is not None:
+                    rest = self._ahead.select(slice(self._ahead_from, None))
+                    batch = Batch.concat([rest, batch])
+                self._ahead, self._ahead_from = batch, 0
+                self._ahead_index = batch.truth.sample_index.tolist()
+
+    def _next_t_s(self) -> float:
+        """When the next row to hand out is due (made ahead or not yet)."""
+        if self._ahead is None:
+            return self.simulation.next_t_s
+        return float(self._ahead.t_s[self._ahead_from])
 
     def _take_due(self, due_index: int) -> Batch | None:
         """The oldest rows made ahead whose time has come (at most a second of them), or None."""
-        ahead = self._ahead
-        if ahead is None:
+        ahead, start, index = self._ahead, self._ahead_from, self._ahead_index
+        if ahead is None or index[start] > due_index:
             return None
-        due = int(np.searchsorted(ahead.truth.sample_index, due_index, side="right"))
-        if not due:
-            return None
-        end = min(due, self._max_rows)
-        self._ahead = ahead.select(slice(end, None)) if end < len(ahead) else None
-        rows = ahead.select(slice(0, end))
+        # Usually one row is due: a few comparisons of ints, not a numpy search per read.
+        end, limit = start + 1, min(len(index), start + self._max_rows)
+        while end < limit and index[end] <= due_index:
+            end += 1
+        if end < len(ahead):
+            self._ahead_from = end
+        else:
+            self._ahead, self._ahead_from = None, 0
+        due_rows = slice(start, end)
+        t_s = ahead.t_s[due_rows]
         # Stamped as handed out: rows made before a stop and start are acquired after it.
-        return replace(rows, acquired_at=self._pacer.acquired_at(rows.t_s))
+        return Batch(
+            t_s,
+            self._pacer.acquired_at(t_s),
+            ahead.seq[due_rows],
+            ahead.counts[due_rows],
+            ahead.flags[due_rows],
+            ahead.truth.select(due_rows),
+        )
 
     def _batch(self, rows: SimRows) -> Batch:
         return Batch(
