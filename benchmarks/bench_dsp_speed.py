@@ -4,7 +4,8 @@ back to back and at the pace of a live sensor, and in recording-sized chunks.
 Back to back, a frame's numpy work stays in the processor's caches; live, a frame comes every
 12.5 ms and the thread sleeps in between, so every frame starts cold. The paced figure (thread
 CPU time per frame, sleeping 12.5 ms between frames) is what `pfsense serve` pays for a frame;
-`bench_serve.py` measures the whole server.
+`bench_serve.py` measures the whole server. An empty wake-up on the same grid is the floor that
+any per-sample design pays.
 
 Run: .venv/bin/python benchmarks/bench_dsp_speed.py
 """
@@ -68,6 +69,17 @@ def paced_us(batch: Batch, sensor, frames: int = 800) -> float:
     return statistics.median(used_ns) / 1000
 
 
+def empty_wake_us(wakes: int = 800) -> float:
+    """Thread CPU time of waking on a 12.5 ms grid and doing nothing: this machine's floor."""
+    used_ns, due = [], time.monotonic()
+    for _ in range(wakes):
+        due += PERIOD_S
+        started = time.thread_time_ns()
+        time.sleep(max(0.0, due - time.monotonic()))
+        used_ns.append(time.thread_time_ns() - started)
+    return statistics.median(used_ns) / 1000
+
+
 def chunked_rows_per_s(batch: Batch, sensor, chunk_rows: int = 4096) -> float:
     timings = []
     for _ in range(5):
@@ -89,6 +101,9 @@ def main() -> None:
     paced = paced_us(live, sensor)
     report("processing, plate4, one sample every 12.5 ms", paced, "us/frame (median)",
            f"{paced * RATE_HZ / 1e4:.2f} % of a core at 80 Hz")  # fmt: skip
+    wake = empty_wake_us()
+    report("an empty wake-up every 12.5 ms (sleep and wake only)", wake, "us/wake (median)",
+           f"{wake * RATE_HZ / 1e4:.2f} % of a core at 80 Hz")  # fmt: skip
     rate = chunked_rows_per_s(batch, sensor)
     report("processing, plate4, 4096-row chunks", rate / 1e3, "k rows/s (median of 5)",
            f"1 h of plate4 (288,000 rows) in {288_000 / rate:.2f} s")  # fmt: skip
