@@ -13,7 +13,6 @@ from pfsense.web.streams import RESPONSE_HEAD, StreamLimits, StreamServer
 
 from .server import served, wait_for
 
-
 OPENED: list[socket.socket] = []
 
 
