@@ -101,3 +101,33 @@ def test_bad_options(rolling_recording, args, message):
     result = pfsense("analyze", str(rolling_recording), *args)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_analyze_into_a_pipe_closed_early_ends_quietly(rolling_recording):
+    import os
+    import subprocess
+    import sys
+
+    # `pfsense analyze REC | head -0`: the reader has gone before anything is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pfsense", "analyze", str(rolling_recording)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141  # 128 + SIGPIPE, as `yes | head` leaves
+    assert result.stderr == ""
+
+
+def test_the_p95_force_is_never_above_the_peak(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("t,force\n0,10\n0.0125,11\n")
+    report = json.loads(pfsense("analyze", str(path), "--json").stdout)
+    assert report["force_n"]["peak"] == 11.0
+    assert report["force_n"]["p95"] <= 11.0  # was 11.4, interpolated past the last value

@@ -6,6 +6,7 @@ import io
 import json
 from contextlib import closing
 
+import numpy as np
 import pytest
 
 from pfsense.calibration.stored import load_calibration
@@ -106,3 +107,24 @@ def test_calibrate_refuses_a_tare_with_someone_pressing(home):
     assert result.returncode == 2
     assert "tare refused" in result.stderr
     assert load_calibration(home, "sim/single") is None
+
+
+def test_a_plain_four_cell_csv_is_imported_with_its_plate_size_and_keeps_it(home, tmp_path):
+    t_s = np.arange(0, 20, 1 / 40)
+    y_mm = 50 * np.sin(2 * np.pi * 0.5 * t_s)  # along the foot, 100 mm strokes
+    corners = [200 * (0.25 + sign * y_mm / (2 * 350)) for sign in (1, 1, -1, -1)]
+    rows = (",".join(f"{v:.4f}" for v in row) for row in zip(t_s, *corners, strict=True))
+    source = tmp_path / "board.csv"
+    source.write_text("t,fl,fr,rl,rr\n" + "\n".join(rows) + "\n")
+    refused = run(home, "import", str(source))
+    assert refused.returncode == 2
+    assert "a plain four-cell CSV does not say how far apart its cells are" in refused.stderr
+    assert not (home / "recordings").exists() or not list((home / "recordings").iterdir())
+    imported = run(home, "import", str(source), "--plate-mm", "250", "350")
+    assert imported.returncode == 0, imported.stderr
+    # Stored in pfsense's format, so every later reading knows the plate without being told.
+    (stored,) = (home / "recordings").iterdir()
+    assert "# plate_mm: 250x350" in stored.read_text()
+    samples = run(home, "export", "session", "1", "--format", "csv")
+    y_exported = np.array([float(r["y_mm"]) for r in csv.DictReader(io.StringIO(samples.stdout))])
+    assert np.max(np.abs(y_exported - y_mm)) < 0.2  # off by 400/350 with a guessed plate

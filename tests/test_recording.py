@@ -164,6 +164,22 @@ META = (
             ":6:",
             "counts_per_n has 2 values: expected 1",
         ),
+        # Metadata and times that no load cell could give (issue 11): refused, never analysed.
+        (META.replace("rate_hz: 80", "rate_hz: 1e308"), ":4:", "rate_hz is 1e+308: expected 1"),
+        (META.replace("rate_hz: 80", "rate_hz: 0.5"), ":4:", "rate_hz is 0.5: expected 1 to 1000"),
+        (
+            META.replace("counts_per_n: 4379.6", "counts_per_n: 1e-300"),
+            ":6:",
+            "counts_per_n value is 1e-300: expected 0.01 to 10000000",
+        ),
+        (
+            META.replace("offset_counts: 0", "offset_counts: 1e12"),
+            ":5:",
+            "offset_counts value is 1e+12: expected -8388608 to 8388607",
+        ),
+        ("t,force\n0,1\n0.1,1\n1000000.1,1\n", ":4:", "t jumps 1000000 s from the row before"),
+        ("t,force\n" + "".join(f"{2 * i},1\n" for i in range(9)), "", "0.5 Hz: expected a steady"),
+        ("t,fl,fr,rl,rr\n0,1,1,1,1\n", ":1:", "a plain four-cell CSV does not say how far"),
     ],
 )
 def test_malformed_recordings_say_which_line_and_what_was_expected(tmp_path, text, where, message):
@@ -173,6 +189,22 @@ def test_malformed_recordings_say_which_line_and_what_was_expected(tmp_path, tex
         read_recording(path)
     assert str(caught.value).startswith(f"{path}{where}")
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_byte_order_mark_and_crlf_line_ends_are_read_as_a_spreadsheet_writes_them(
+    tmp_path, line_end
+):
+    plain = ("t,force\n" + "".join(f"{i / 80},{100 + i}\n" for i in range(40))).replace(
+        "\n", line_end
+    )
+    own = META + HEADER + "\n" + "".join(f"{i / 80},{1.0 + i / 80},{i},5,0\n" for i in range(40))
+    for name, text in (("plain.csv", plain), ("own.csv", own.replace("\n", line_end))):
+        path = tmp_path / name
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+        recording = read_recording(path)
+        assert len(recording.batch) == 40
+        assert recording.rate_hz == pytest.approx(80.0)
 
 
 def test_unreadable_files(tmp_path):
@@ -435,3 +467,14 @@ def test_a_line_too_long_is_refused_wherever_it_is(tmp_path, position):
     line = 1 + before.count("\n")
     with pytest.raises(RecordingError, match=f"^{path}:{line}: a line over 4096 bytes long"):
         read_in_chunks(path)
+
+
+@pytest.mark.parametrize("rate_hz", [5, 40, 1000])
+def test_plain_csvs_at_any_steady_rate_are_read_at_that_rate(tmp_path, rate_hz):
+    jitter_s = np.random.default_rng(rate_hz).uniform(-0.1, 0.1, 600) / rate_hz
+    t_s = np.arange(600) / rate_hz + jitter_s
+    path = tmp_path / "plain.csv"
+    path.write_text("t,force\n" + "".join(f"{t:.6f},100\n" for t in t_s))
+    recording = read_recording(path)
+    assert recording.rate_hz == pytest.approx(rate_hz, rel=0.02)
+    assert len(recording.batch) == 600

@@ -313,6 +313,24 @@ def test_a_recording_is_imported_as_an_analysed_session(rolling, tmp_path):
     assert len(client.get(f"/api/patients/{patient_id}").get_json()["sessions"]) == 1
 
 
+def test_the_web_import_of_a_plain_four_cell_csv_asks_for_the_plate_size(rolling, tmp_path):
+    _live, app = rolling
+    client, csrf = therapist(app)
+    rows = "".join(f"{i / 40},50,50,50,50\n" for i in range(400))
+    body = ("t,fl,fr,rl,rr\n" + rows).encode()
+    refused = client.post("/api/import?name=board.csv", data=body, headers=csrf)
+    assert refused.status_code == 400
+    assert "does not say how far apart its cells are" in refused.get_json()["message"]
+    wrong = client.post("/api/import?plate_mm=wide", data=body, headers=csrf)
+    assert wrong.status_code == 400
+    assert "plate size 'wide' is not WIDTHxLENGTH in mm" in wrong.get_json()["message"]
+    imported = client.post("/api/import?name=board.csv&plate_mm=250x350", data=body, headers=csrf)
+    assert imported.status_code == 201, imported.get_json()
+    session_id = imported.get_json()["session_id"]
+    session = client.get(f"/api/sessions/{session_id}").get_json()["session"]
+    assert "# plate_mm: 250x350" in (tmp_path / "recordings" / session["recording"]).read_text()
+
+
 def test_the_calibration_wizard_finds_the_cells_scale_from_a_known_weight(tmp_path):
     weight_n = 98.0665
     live, app = served_app(tmp_path, f"rest:3.5; weight:600 force={weight_n}")

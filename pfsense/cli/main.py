@@ -8,6 +8,7 @@ import argparse
 import errno
 import json
 import math
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ SOLE_ZONE_NAMES = ("heel", "arch", "forefoot")
 
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 1  # the sensor failed part-way; the file holds what came
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `yes | head` leaves for yes
 RECORD_TIMEOUT_S = 1.0
 MAX_TARGET_N = 2000.0
 
@@ -480,3 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`pfsense analyze ... | head`): end quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

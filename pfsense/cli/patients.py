@@ -63,6 +63,12 @@ def add_commands(commands) -> None:
     )
     imported.add_argument("file")
     imported.add_argument("--patient", type=int, help="the patient it belongs to")
+    imported.add_argument(
+        "--plate-mm",
+        nargs="+",
+        metavar="MM",
+        help="plate width and length in mm, for a plain four-cell CSV: 300 400 or 300x400",
+    )
     imported.set_defaults(handler=cmd_import)
 
 
@@ -167,10 +173,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from pfsense.sensors.layout import parse_plate_mm
     from pfsense.store import exports
 
+    plate_mm = parse_plate_mm("x".join(args.plate_mm)) if args.plate_mm else None
     with _store(args) as (connection, home):
-        session_id = exports.import_recording(connection, home, Path(args.file), args.patient)
+        session_id = exports.import_recording(
+            connection, home, Path(args.file), args.patient, plate_mm
+        )
     print(f"session {session_id}: imported {args.file}")
     return 0
 

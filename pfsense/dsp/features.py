@@ -186,7 +186,7 @@ class FeatureTracker:
             "force_n": {
                 "mean": _round(f.mean_n, 2),
                 "peak": _round(f.peak_n, 2),
-                "p95": _round(f.histogram.quantile(0.95), 2),
+                "p95": _round(_at_most(f.histogram.quantile(0.95), f.peak_n), 2),
             },
             "target_band_n": list(self.config.target_band_n),
             "time_in_band_fraction": _round(f.fraction(f.within), 4),
@@ -214,3 +214,11 @@ class FeatureTracker:
 
 def _round(value, digits: int):
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _at_most(value: float | None, bound: float | None) -> float | None:
+    """A quantile interpolated within its histogram bin, held to the largest value seen: the
+    data's own quantile can never exceed it (two samples of 10 and 11 N have no p95 of 11.4)."""
+    if value is None or bound is None:
+        return value
+    return min(value, bound)

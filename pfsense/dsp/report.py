@@ -134,7 +134,8 @@ def format_report(result: dict, source: str) -> str:
     )
     zones = ", ".join(f"{zone} {s:.0f} s" for zone, s in result["coverage"]["zones_s"].items())
     lines = [
-        f"{source}: {num(result['duration_s'], ' s')}, {result['samples']} samples "
+        f"{source}: {num(result['duration_s'], ' s')}, {result['samples']} "
+        f"sample{'' if result['samples'] == 1 else 's'} "
         f"({result['rejected_samples']} rejected, {result['lost_samples']} lost)",
         f"  technique      {result['technique'] or '-'}",
         f"  score          {num(sc['total'], '', 0)} / 100  "

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -27,7 +28,13 @@ from pfsense.dsp.report import analyze
 from pfsense.errors import NotFound
 from pfsense.paths import RECORDINGS_DIR, recordings_dir, unused_path
 from pfsense.sensors.batch import Batch
-from pfsense.sensors.recording import RecordingReader, data_columns, open_recording
+from pfsense.sensors.recording import (
+    RecordingReader,
+    RecordingWriter,
+    data_columns,
+    open_recording,
+)
+from pfsense.sensors.recording.plain_csv import PLAIN_FORMAT
 from pfsense.store import patients, sessions, targets
 
 HISTORY_COLUMNS = (
@@ -253,17 +260,48 @@ def history_csv(connection: sqlite3.Connection, patient_id: int) -> str:
 
 
 def import_recording(
-    connection: sqlite3.Connection, data_dir: Path, source: Path, patient_id: int | None
+    connection: sqlite3.Connection,
+    data_dir: Path,
+    source: Path,
+    patient_id: int | None,
+    plate_mm: tuple[float, float] | None = None,
 ) -> int:
-    """A recording made elsewhere (or earlier) as a complete session, analysed; its id."""
+    """A recording made elsewhere (or earlier) as a complete session, analysed; its id.
+
+    A pfsense recording is kept as it is. A plain newton CSV is kept converted to pfsense's
+    format, so that it carries its plate size (`plate_mm`, which a four-cell one needs) and its
+    rate from then on. Every row is checked before anything is stored."""
     band, foot_mm = _patient_measures(connection, patient_id)
-    with open_recording(source) as recording:  # every row is checked before anything is stored
-        report = analyze(recording, band, foot_mm)
     target = unused_path(recordings_dir(data_dir), f"imported-{source.stem}")
-    shutil.copyfile(source, target)
+    with open_recording(source, plate_mm) as recording:
+        plain = recording.meta.get("format") == PLAIN_FORMAT
+        if not plain:
+            report = analyze(recording, band, foot_mm)
+    if plain:
+        part = target.with_name(target.name + ".part")
+        try:
+            _convert_plain(source, plate_mm, part)
+            with open_recording(part) as recording:
+                report = analyze(recording, band, foot_mm)
+            os.replace(part, target)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+    else:
+        shutil.copyfile(source, target)
     session_id = sessions.start_session(connection, patient_id, None, target.name)
     sessions.finish_session(connection, session_id, {**report, "ended_by": "imported"})
     return session_id
+
+
+def _convert_plain(source: Path, plate_mm: tuple[float, float] | None, target: Path) -> None:
+    """A plain newton CSV rewritten as a pfsense recording, a chunk at a time."""
+    with open_recording(source, plate_mm) as recording, RecordingWriter(
+        target, recording.layout, recording.rate_hz, recording.calibration,
+        f"plain CSV {source.name}",
+    ) as writer:  # fmt: skip
+        for batch in recording:
+            writer.write(batch)
 
 
 def _patient_measures(connection, patient_id: int | None):

@@ -10,6 +10,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
+from pfsense.errors import ConfigError
+from pfsense.sensors.layout import parse_plate_mm
 from pfsense.store import exports
 from pfsense.web.auth import therapist_required
 from pfsense.web.db import get_db
@@ -52,13 +54,24 @@ def import_recording():
     if length > MAX_IMPORT_BYTES:
         raise BadRequest(f"the recording is {length} bytes; at most {MAX_IMPORT_BYTES}")
     patient_id = request.args.get("patient_id", type=int)
+    plate_mm = _plate_mm(request.args.get("plate_mm", ""))
     with tempfile.TemporaryDirectory(prefix="pfsense-import-") as folder:
         name = Path(request.args.get("name", "recording.csv")).name or "recording.csv"
         path = Path(folder) / name
         with open(path, "wb") as file:  # a piece at a time: the body is never all in memory
             shutil.copyfileobj(request.stream, file, COPY_BYTES)
-        session_id = exports.import_recording(get_db(), _data_dir(), path, patient_id)
+        session_id = exports.import_recording(get_db(), _data_dir(), path, patient_id, plate_mm)
     return jsonify(session_id=session_id), 201
+
+
+def _plate_mm(text: str) -> tuple[float, float] | None:
+    """The plate size a plain four-cell CSV needs, `300x400` (mm); none if not given."""
+    if not text.strip():
+        return None
+    try:
+        return parse_plate_mm(text)
+    except ConfigError as error:
+        raise BadRequest(str(error)) from None
 
 
 def _data_dir() -> Path:

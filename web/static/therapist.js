@@ -88,7 +88,10 @@
   $("import-file").addEventListener("change", async (event) => {
     const file = event.target.files[0];
     if (!file) return;
-    const response = await fetch(`/api/import?patient_id=${patientId}&name=${encodeURIComponent(file.name)}`, {
+    const plate = $("import-plate-mm").value.trim();
+    const query = `patient_id=${patientId}&name=${encodeURIComponent(file.name)}`
+      + (plate ? `&plate_mm=${encodeURIComponent(plate)}` : "");
+    const response = await fetch(`/api/import?${query}`, {
       method: "POST", headers: { "Content-Type": "text/csv", "X-CSRF-Token": window.pfsense.token }, body: file,
     });
     const answer = await response.json();

@@ -6,6 +6,11 @@ import numpy as np
 
 from pfsense.errors import RecordingError
 
+# What a recording's numbers must be to be a recording of a load cell at all.
+RATE_RANGE_HZ = (1.0, 1000.0)  # the HX711 gives 10 or 80; other load-cell ADCs up to ~1 kHz
+COUNTS_PER_N_RANGE = (0.01, 1e7)  # |scale|: 1000 for plain newton CSVs, ~4,400 for the sim
+MAX_GAP_S = 3600.0  # a recording is one sitting: a stall, not days between two rows
+
 
 def _check_times(
     path: Path, numbers: np.ndarray, t_s: np.ndarray, label: str, before_t_s: float | None
@@ -15,12 +20,22 @@ def _check_times(
     earlier = t_s[:-1] if before_t_s is None else np.concatenate(([before_t_s], t_s[:-1]))
     later = t_s[1:] if before_t_s is None else t_s
     backwards = np.flatnonzero(later <= earlier)
+    gaps = np.flatnonzero(later - earlier > MAX_GAP_S)
+    if len(gaps) and (not len(backwards) or gaps[0] < backwards[0]):
+        row = gaps[0]
+        raise RecordingError(
+            path,
+            int(numbers[row + (before_t_s is None)]),
+            f"{label} jumps {_number(float(later[row] - earlier[row]))} s from the row before: "
+            f"expected one sitting (gaps of at most {MAX_GAP_S:g} s)",
+        )
     if len(backwards):
         row = backwards[0]
         raise RecordingError(
             path,
             int(numbers[row + (before_t_s is None)]),
-            f"time goes backwards: {label} {float(later[row])!r} after {float(earlier[row])!r}; "
+            f"time goes backwards: {label} {float(later[row])!r} after "
+            f"{float(earlier[row])!r}; "
             "expected increasing times",
         )
 
@@ -31,7 +46,7 @@ def _check_finite(path: Path, numbers: np.ndarray, values: np.ndarray, label: st
         row = np.ravel(values[bad[0]])
         value = float(row[~np.isfinite(row)][0])
         raise RecordingError(
-            path, int(numbers[bad[0]]), f"{label} is {value!r}: expected a finite number"
+            path, int(numbers[bad[0]]), f"{label} is {value}: expected a finite number"
         )
 
 
@@ -47,3 +62,23 @@ def _check_range(
             f"{label} {np.ravel(row).astype(np.int64).tolist()} out of range: "
             f"expected {low} to {high}",
         )
+
+
+def check_in_range(
+    path: Path, line: int | None, value: float, limits: tuple[float, float], what: str
+) -> float:
+    """`value` if it lies within `limits`, else a RecordingError naming `what` and the line."""
+    low, high = limits
+    if not low <= value <= high:
+        raise RecordingError(
+            path, line, f"{what} is {_number(value)}: expected {_number(low)} to {_number(high)}"
+        )
+    return value
+
+
+def _number(value: float) -> str:
+    """A number as a person reads it: 0.0125, 1e+308, 80, -8388608 (never a numpy repr)."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e9:
+        return str(int(value))
+    return f"{value:.6g}"

@@ -13,7 +13,13 @@ from pfsense.sensors.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import ALL_FLAGS, FLAGS_DTYPE
 from pfsense.sensors.layout import Layout, make_layout, parse_plate_mm
-from pfsense.sensors.recording.checks import _check_finite, _check_range
+from pfsense.sensors.recording.checks import (
+    COUNTS_PER_N_RANGE,
+    RATE_RANGE_HZ,
+    _check_finite,
+    _check_range,
+    check_in_range,
+)
 
 MAGIC = "# pfsense recording v1"
 REQUIRED_META = ("layout", "channels", "rate_hz", "offset_counts", "counts_per_n")
@@ -74,7 +80,10 @@ def _pfsense_rows(path: Path, head: list[tuple[int, str]]) -> _PfsenseRows:
     line_of = {key: number for key, (number, _) in meta.items()}
     values = {key: value for key, (_, value) in meta.items()}
     layout = _meta_layout(path, values, line_of)
-    rate_hz = _meta_float(path, values, line_of, "rate_hz")
+    rate_hz = check_in_range(
+        path, line_of["rate_hz"], _meta_float(path, values, line_of, "rate_hz"),
+        RATE_RANGE_HZ, "rate_hz",
+    )  # fmt: skip
     calibration = _meta_calibration(path, values, line_of, len(layout.channels))
     expected = data_columns(layout.channels)
     header_line, header = head[-1]
@@ -134,6 +143,12 @@ def _meta_calibration(path: Path, values: dict, line_of: dict, channels: int) ->
                 line_of[key],
                 f"{key} has {len(numbers[key])} values: expected {channels}, one per channel",
             )
+    for offset in numbers["offset_counts"]:
+        check_in_range(path, line_of["offset_counts"], offset, (COUNTS_MIN, COUNTS_MAX),
+                       "an offset_counts value")  # fmt: skip
+    for scale in numbers["counts_per_n"]:
+        check_in_range(path, line_of["counts_per_n"], abs(scale), COUNTS_PER_N_RANGE,
+                       "the size of a counts_per_n value")  # fmt: skip
     try:
         return Calibration(
             numbers["offset_counts"],

@@ -18,11 +18,12 @@ from pfsense.sensors.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import FLAGS_DTYPE
 from pfsense.sensors.layout import Layout, make_layout
-from pfsense.sensors.recording.checks import _check_finite
+from pfsense.sensors.recording.checks import RATE_RANGE_HZ, _check_finite
 from pfsense.sensors.recording.lines import MAX_LINE_BYTES
 
 PLAIN_HEADERS = {("t", "force"): "single", ("t", "fl", "fr", "rl", "rr"): "plate4"}
 PLAIN_COUNTS_PER_N = 1000.0  # plain CSVs in newtons become counts at 1 mN per count
+PLAIN_FORMAT = "plain newtons"  # a plain CSV's meta["format"] and calibration source
 RATE_ROWS = 4096  # a plain CSV's rate is the median interval of its first rows
 TAIL_BYTES = 4096  # the file's end is read back this much at a time for its last line
 
@@ -35,8 +36,9 @@ class _PlainRows:
 
     layout: Layout
     calibration: Calibration
+    path: Path
     time_label: str = "t"
-    meta: dict = field(default_factory=lambda: {"format": "plain newtons"})
+    meta: dict = field(default_factory=lambda: {"format": PLAIN_FORMAT})
     rate_hz: float = 1.0
     ended_at: float = 0.0
     last_t_s: float = 0.0
@@ -53,6 +55,16 @@ class _PlainRows:
         cannot seek (a pipe) has no last line to look at: the rows read so far end when it was
         last written, and the rest follow on."""
         self.rate_hz = _plain_rate_hz(first_t_s)
+        low, high = RATE_RANGE_HZ
+        # Times written to a microsecond put 1000 Hz a hair either side: 1 % is allowed.
+        if len(first_t_s) > 1 and not 0.99 * low <= self.rate_hz <= 1.01 * high:
+            raise RecordingError(
+                self.path,
+                None,
+                f"its rows are {1 / self.rate_hz:.6g} s apart (the median of the first "
+                f"{min(len(first_t_s), RATE_ROWS):,}), {self.rate_hz:.6g} Hz: expected a steady "
+                f"rate of {low:g} to {high:g} Hz",
+            )
         self.ended_at = os.fstat(file.fileno()).st_mtime
         last_t_s = None if at_end or not file.seekable() else _last_time_s(file)
         self.last_t_s = float(first_t_s[-1]) if last_t_s is None else last_t_s
@@ -89,13 +101,22 @@ def _plain_rows(
             f"header is {header!r}: expected a pfsense recording, "
             "'t,force' (s, N) or 't,fl,fr,rl,rr' (s, N per corner)",
         )
+    if PLAIN_HEADERS[names] == "plate4" and plate_mm is None:
+        # Without it every centre of pressure would be off by the ratio to a guessed size.
+        raise RecordingError(
+            path,
+            header_line,
+            "a plain four-cell CSV does not say how far apart its cells are: give the plate "
+            "size, between the cells' centres in mm (--plate-mm 300 400 on the command line; "
+            "the plate size field when importing on the therapist page)",
+        )
     try:
         layout = make_layout(PLAIN_HEADERS[names], plate_mm)
     except ConfigError as error:
         raise RecordingError(path, None, str(error)) from None
     channels = len(layout.channels)
-    calibration = Calibration((0.0,) * channels, (PLAIN_COUNTS_PER_N,) * channels, "plain newtons")
-    return _PlainRows(layout, calibration)
+    calibration = Calibration((0.0,) * channels, (PLAIN_COUNTS_PER_N,) * channels, PLAIN_FORMAT)
+    return _PlainRows(layout, calibration, path)
 
 
 def _plain_rate_hz(t_s: np.ndarray) -> float:

@@ -151,6 +151,8 @@ class RecordingReader:
         while (taken := self._lines.take(1)) is not None:
             number, _, raw = taken
             line = _decoded(self.path, number, raw).rstrip("\n").rstrip("\r")
+            if number == 1:
+                line = line.removeprefix("\ufeff")  # a spreadsheet's UTF-8 byte-order mark
             if not line.strip():
                 continue
             head.append((number, line))
