@@ -17,6 +17,7 @@ SOLE_BINS_ALONG = 20
 SOLE_BINS_ACROSS = 8
 FOOT_WIDTH_FRACTION = 0.4  # a foot is about 40 % as wide as it is long
 COVERED_BIN_S = 1.0
+_ZONE_OF_CODE = {code: zone for zone, code in ZONE_CODES.items()}
 
 
 class Coverage:
@@ -28,6 +29,7 @@ class Coverage:
         self.foot_mm = foot_mm
         self.asked_zones = asked
         self.zone: Zone | None = None  # single cell: the zone a routine says is being worked
+        self.zone_now: Zone | None = None  # the zone the latest work in the band was on
         self.zones_s = dict.fromkeys(SOLE_ZONES, 0.0)
         self.heat_s = np.zeros((SOLE_BINS_ALONG, SOLE_BINS_ACROSS) if is_plate else len(SOLE_ZONES))
 
@@ -38,6 +40,8 @@ class Coverage:
             if self.zone in SOLE_ZONES:
                 self.heat_s[SOLE_ZONES.index(self.zone)] += block_s * np.count_nonzero(loaded)
                 self.zones_s[self.zone] += block_s * np.count_nonzero(work)
+                if work.any():
+                    self.zone_now = self.zone
             return
         placed = loaded & np.isfinite(b.y_mm) & np.isfinite(b.x_mm)
         sole_mm = foot.sole_mm_from_plate_y(b.y_mm[placed], self.foot_mm)
@@ -51,6 +55,8 @@ class Coverage:
         codes = foot.zone_codes_for_sole_mm(sole_mm, self.foot_mm)[work[placed]]
         for zone in SOLE_ZONES:
             self.zones_s[zone] += block_s * np.count_nonzero(codes == ZONE_CODES[zone])
+        if len(codes):
+            self.zone_now = _ZONE_OF_CODE.get(int(codes[-1]))
 
     def fraction(self) -> float | None:
         """Plate: the share of the sole's length with a second or more of contact. Single cell:
@@ -71,5 +77,9 @@ class Coverage:
         return {
             "fraction": None if fraction is None else round(fraction, 3),
             "zones_s": {zone.value: round(float(s), 1) for zone, s in self.zones_s.items()},
+            # What a score and a tip judge coverage on: the zones asked for (a routine's
+            # segment asks for one), and the one being worked now (never told it is missing).
+            "asked_zones": [zone.value for zone in self.asked_zones if zone in SOLE_ZONES],
+            "zone_now": self.zone_now.value if self.zone_now else None,
             "heat_map_s": np.round(self.heat_s, 1).tolist(),
         }

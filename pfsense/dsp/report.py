@@ -1,6 +1,8 @@
 """`pfsense analyze`: a whole recording through the same processing as the live page, a chunk
 at a time."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from pfsense.clinical.techniques import Technique, Zone
@@ -19,6 +21,8 @@ def processor_for(
     """A Processor set up for a recording's layout, rate and calibration."""
     layout = recording.layout
     config = FeatureConfig.with_defaults(recording.rate_hz, layout.is_plate, target_band_n, foot_mm)
+    if zone is not None:  # the recording is all on this zone: coverage is judged on it alone
+        config = replace(config, asked_zones=(zone,))
     processor = Processor(recording.layout, recording.calibration, recording.rate_hz, config)
     processor.zone = zone
     return processor

@@ -16,6 +16,7 @@ MIN_LOADED_S = 3.0
 MIN_CYCLES = 2  # a rhythm needs a couple of full cycles before it is named
 WEIGHTS = {"pressure": 0.4, "rhythm": 0.3, "coverage": 0.3}
 ZONE_DOSE_S = AREA_DURATION_S[0]  # DOMAIN.md: 30-120 s per area; 30 s covers it
+STEADY_REGULARITY = 0.6  # below it the cycles vary enough to be told (pfsense.dsp.rhythm)
 
 
 def classify(summary: dict) -> Technique | None:
@@ -98,8 +99,16 @@ def _coverage(summary: dict) -> float | None:
     coverage = summary["coverage"]
     if coverage["fraction"] is None:
         return None
-    zones = coverage["zones_s"]
-    return 100.0 * sum(min(1.0, s / ZONE_DOSE_S) for s in zones.values()) / len(zones)
+    asked = _asked_zones(coverage)
+    if not asked:
+        return None
+    zones_s = coverage["zones_s"]
+    return 100.0 * sum(min(1.0, zones_s[zone] / ZONE_DOSE_S) for zone in asked) / len(asked)
+
+
+def _asked_zones(coverage: dict) -> list[str]:
+    """The zones coverage is judged on: those asked for (all three by default)."""
+    return coverage.get("asked_zones", list(coverage["zones_s"]))
 
 
 def coaching(
@@ -119,13 +128,23 @@ def coaching(
             tips.append("slow down")
         elif cadence < low:
             tips.append("a little faster")
-        elif (summary["rhythm_regularity"] or 1.0) < 0.6:
+        elif _irregular(summary["rhythm_regularity"]):
             tips.append("keep a steady rhythm")
     if technique != Technique.CALF_RELEASE and summary["coverage"]["fraction"] is not None:
-        missing = [zone for zone, s in summary["coverage"]["zones_s"].items() if s < ZONE_DOSE_S]
+        coverage = summary["coverage"]
+        missing = [
+            zone
+            for zone in _asked_zones(coverage)
+            if coverage["zones_s"][zone] < ZONE_DOSE_S and zone != coverage.get("zone_now")
+        ]  # the zone being worked is being covered: telling the person it is not would be wrong
         if missing:
             tips.append(f"{missing[0]} not covered yet")
     return tips[:2] or ["good technique: keep going"]
+
+
+def _irregular(regularity: float | None) -> bool:
+    """Below STEADY_REGULARITY; 0.0, the least regular, included (None: not measured)."""
+    return regularity is not None and regularity < STEADY_REGULARITY
 
 
 def _round(value: float | None) -> float | None:
