@@ -101,7 +101,7 @@ def test_tare_refuses_too_short_saturated_or_moving_data():
     saturated = steady.copy()
     saturated[:30] = np.nan
     with pytest.raises(
-        CalibrationError, match="30% of cell cell's samples were saturated or glitched"
+        CalibrationError, match="30% of the cell's samples were saturated or glitched"
     ):
         tare(saturated, 80, [4380.0], channels)
     pushed = steady + np.linspace(0, 4380.0 * 5, 100)[:, None]  # someone leaning on it

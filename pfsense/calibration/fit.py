@@ -14,6 +14,7 @@ from pfsense.errors import CalibrationError
 from pfsense.sensors.adc import COUNTS_MAX
 
 TARE_MIN_S = 1.0  # about a second of clean unloaded samples
+SETTLE_S = 0.5  # first let a weight just put down (or a hand just taken off) stop swaying
 TARE_MAX_SD_N = 0.5  # more than this and someone is touching the device
 TARE_MAX_REJECTED = 0.1  # a tare from mostly rejected samples is not one
 MIN_CHANGE_OF_FULL_SCALE = 0.01  # a known weight must move the reading by 1 % of full scale
@@ -56,15 +57,20 @@ def _check_tare_channel(values: np.ndarray, counts_per_n: float, name: str) -> N
     rejected = np.count_nonzero(np.isnan(values)) / len(values)
     if rejected > TARE_MAX_REJECTED:
         raise CalibrationError(
-            f"tare refused: {rejected:.0%} of cell {name}'s samples were saturated or glitched; "
+            f"tare refused: {rejected:.0%} of {_cell(name)}'s samples were saturated or glitched; "
             "check the wiring and that nothing presses on the cell"
         )
     sd_n = float(np.nanstd(values)) / counts_per_n
     if sd_n > TARE_MAX_SD_N:
         raise CalibrationError(
-            f"tare refused: cell {name} moved by {sd_n:.2f} N (sd) while taring, over "
+            f"tare refused: {_cell(name)} moved by {sd_n:.2f} N (sd) while taring, over "
             f"{TARE_MAX_SD_N:g} N; keep the device still and unloaded, then tare again"
         )
+
+
+def _cell(name: str) -> str:
+    """How a message names a cell: "the cell" alone, "cell fl" on a plate."""
+    return "the cell" if name == "cell" else f"cell {name}"
 
 
 def counts_per_newton(loaded_counts: np.ndarray, offset_counts: float, weight_n: float) -> float:

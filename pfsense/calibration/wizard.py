@@ -15,7 +15,7 @@ from pfsense.sensors.batch import Batch
 from pfsense.sensors.layout import Layout
 
 STEP_S = 2.0  # samples averaged per step: 160 at 80 SPS
-SETTLE_S = 0.5  # first let a weight just put down (or a hand just taken off) stop swaying
+SETTLE_S = fit.SETTLE_S
 CAPTURE_S = SETTLE_S + STEP_S  # what a step reads from the sensor
 
 

@@ -3,9 +3,10 @@ It asks before each step (Enter to go on) unless `--yes`; then it stores the cal
 `serve` and `record` find it, and in the database's dated list."""
 
 import argparse
+import time
 from contextlib import closing
 
-from pfsense.errors import SensorTimeout
+from pfsense.errors import ConfigError, SensorTimeout
 
 READ_TIMEOUT_S = 1.0
 
@@ -37,6 +38,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from pfsense.store.db import connect
 
     home = data_dir(args.data_dir)
+    if args.sensor.startswith("replay:"):
+        raise ConfigError(
+            "calibrate needs the device itself (--sensor sim, serial:auto or gpio): a recording "
+            "carries the calibration it was made with"
+        )
     sensor = open_sensor(args.sensor, sensor_options(args))
     with sensor:
         wizard = CalibrationWizard(
@@ -46,7 +52,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             step = wizard.next_step
             if not args.yes:
                 input(f"{step}; press Enter when ready ")
-            batch = _capture(sensor, CAPTURE_S)
+            batch = _capture(sensor, CAPTURE_S, time.time())
             if wizard.offsets is None:
                 wizard.tare(batch)
             else:
@@ -74,8 +80,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _capture(sensor, seconds: float):
-    """The next `seconds` of raw samples, or SensorTimeout if the sensor goes quiet."""
+def _capture(sensor, seconds: float, since_unix: float):
+    """`seconds` of raw samples acquired from `since_unix` on, or SensorTimeout if the sensor
+    goes quiet. What the sensor (or the serial port's buffer) kept while the person was at the
+    prompt is read and let go: it was measured before the weight was where they said."""
     from pfsense.sensors.batch import Batch
 
     needed = round(seconds * sensor.rate_hz)
@@ -84,6 +92,7 @@ def _capture(sensor, seconds: float):
         batch = sensor.read(READ_TIMEOUT_S)
         if batch is None:
             raise SensorTimeout("the sensor ended before the step was measured")
+        batch = batch.acquired_since(since_unix)
         batches.append(batch)
         samples += len(batch)
     return Batch.concat(batches).select(slice(0, needed))

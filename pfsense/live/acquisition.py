@@ -279,7 +279,8 @@ class Acquisition:
             raise LiveStateError(f"{self.collector.what} is under way; wait for it")
 
     def collect(self, future: Future, what: str, seconds: float, finish) -> None:
-        """Gather the next `seconds` of raw samples, then answer `finish(batch)`."""
+        """Gather `seconds` of raw samples acquired after this request was taken, then answer
+        `finish(batch)`."""
         if self.collector is not None:
             raise LiveStateError(f"{self.collector.what} is already under way; wait for it")
         needed = round(seconds * self.sensor.rate_hz)
@@ -321,8 +322,14 @@ class Collector:
         self.samples = 0
         self._batches: list[Batch] = []
         self._deadline_mono = time.monotonic() + timeout_s
+        # The first read after the request holds what came in while it waited (up to a tenth
+        # of a second with nobody watching): from before the person asked, so it is let go.
+        self._first = True
 
     def add(self, batch: Batch) -> None:
+        if self._first:
+            self._first = False
+            return
         self._batches.append(batch)
         self.samples += len(batch)
 

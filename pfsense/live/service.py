@@ -13,7 +13,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from pathlib import Path
 
-from pfsense.calibration.fit import TARE_MIN_S, tare_raw
+from pfsense.calibration.fit import SETTLE_S, TARE_MIN_S, tare_raw
 from pfsense.calibration.model import Calibration
 from pfsense.clinical.techniques import Zone
 from pfsense.dsp.demonstration import DEFAULT_TOLERANCE, propose_target
@@ -101,7 +101,7 @@ class LiveService:
     def tare(self) -> Calibration:
         """Zero every cell from the next second of samples; refused with weight on or movement."""
         doing = "taring (a session's recording keeps one zero throughout)"
-        return self._gather("tare", TARE_MIN_S, self._apply_tare, doing)
+        return self._gather("tare", SETTLE_S + TARE_MIN_S, self._apply_tare, doing)
 
     def demonstrate(self, seconds: float, tolerance: float = DEFAULT_TOLERANCE) -> dict:
         """Watch a therapist press for `seconds`; the target band, cadence and stroke proposed."""
@@ -168,6 +168,7 @@ class LiveService:
         return self._call(begin, COMMAND_TIMEOUT_S + seconds + COLLECT_SLACK_S)
 
     def _apply_tare(self, batch: Batch) -> Calibration:
+        batch = batch.select(slice(round(SETTLE_S * self.sensor.rate_hz), None))  # hands off
         old = self.loop.processor.calibration
         offsets = tare_raw(batch, self.sensor.rate_hz, old.counts_per_n, self.sensor.channels)
         source = old.source if old.source.endswith("tared") else f"{old.source}, tared"

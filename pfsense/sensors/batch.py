@@ -49,6 +49,12 @@ class Batch:
             truth,
         )
 
+    def acquired_since(self, unix_s: float) -> "Batch":
+        """The rows acquired at or after `unix_s`: what came after a person said "now", not the
+        backlog a sensor (or a serial port's buffer) built up while they were at the prompt."""
+        keep = self.acquired_at >= unix_s
+        return self if keep.all() else self.select(keep)
+
     @classmethod
     def empty(cls, channels: int) -> "Batch":
         return cls(
