@@ -66,8 +66,11 @@ def test_deciding_at_once_never_keeps_a_glitch_the_median_of_five_rejects(layout
     batch, cpn = simulate(seed=seed, layout=layout)
     _, counts, _ = clean_all(batch, cpn, piece=1)
     usable = np.where(flag_reasons(batch.counts, batch.flags) == 0, batch.counts * 1.0, np.nan)
-    context = np.concatenate([_reflected(usable), usable, _reflected(usable[::-1])])
-    median_rejects = np.isnan(usable) | spike_mask(context, 2.0 * cpn)
+    threshold = 2.0 * cpn
+    context = np.concatenate(
+        [_reflected(usable, threshold), usable, _reflected(usable[::-1], threshold)]
+    )
+    median_rejects = np.isnan(usable) | spike_mask(context, threshold)
     # The last two rows are decided by the end-of-recording rule (the next test), not compared.
     differ = (np.isnan(counts) != median_rejects)[:-2]
     assert (batch.truth.fault[:-2][differ] == FaultCode.NONE).all()
@@ -117,6 +120,21 @@ def test_an_unconfirmed_jump_in_the_last_sample_of_a_recording_is_rejected():
         _, counts, stats = clean_all(one_channel(spike), np.array([4380.0]), piece)
         assert np.flatnonzero(np.isnan(counts[:, 0])).tolist() == [8], piece
         assert stats.rejected["spike"] == 1
+
+
+def test_a_spike_on_the_very_first_sample_is_rejected_and_a_first_ramp_is_kept():
+    """Reflected about itself, a spike on the first sample was its own median and got through."""
+    cpn = np.array([4380.0])
+    first_spike = [1000 + (1 << 20)] + [1000] * 8
+    first_pair = [1000 + (1 << 20)] * 2 + [1000] * 8
+    second_spike = [1000, 1000 + (1 << 20)] + [1000] * 8
+    steep_ramp = list(range(0, 10 * 15_000, 15_000))  # 3.4 N a sample from the first one on
+    cases = ((first_spike, [0]), (first_pair, [0, 1]), (second_spike, [1]), (steep_ramp, []))
+    for values, rejected in cases:
+        for piece in (1, 3, None):
+            _, counts, stats = clean_all(one_channel(values), cpn, piece)
+            assert np.flatnonzero(np.isnan(counts[:, 0])).tolist() == rejected, (values, piece)
+            assert stats.rejected["spike"] == len(rejected)
 
 
 def test_all_ones_reads_are_named_as_such():

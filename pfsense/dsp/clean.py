@@ -73,6 +73,7 @@ def flag_reasons(counts: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 
 LOOK = 2  # neighbours on each side: a median of five
+START_ROWS = 2 * LOOK + 1  # a stream's first rows wait for five, the median the first is judged by
 
 
 def window_median(window: np.ndarray) -> np.ndarray:
@@ -162,18 +163,18 @@ class Cleaner:
         """Decide as many rows as can be, from the front; hold the rest. Live, this runs for
         every sample: it keeps to few numpy calls."""
         n = len(rows)
-        if n == 0 or (self._before is None and n <= LOOK and not open_end):
+        if n == 0 or (self._before is None and n < START_ROWS and not open_end):
             return self._hold(rows, flagged, 0)  # the first rows wait for context to reflect
         any_flagged = bool(flagged.any())
         usable = rows.counts.astype(float)
         if any_flagged:
             usable[flagged != 0] = np.nan
         if self._before is None:
-            self._before = _reflected(usable)
+            self._before = _reflected(usable, self.threshold_counts)
         # At the end, only suspect rows are held, and nothing will come to confirm them: their
         # missing neighbours stay unknown (NaN), so an off-the-line last reading is rejected. A
         # glitch kept there would read as a peak, or over-pressure; a real step loses a sample.
-        after = _reflected(usable[::-1]) if open_end else usable[:0]
+        after = _reflected(usable[::-1], self.threshold_counts) if open_end else usable[:0]
         context = np.concatenate([self._before, usable, after])
         predicted = 2.0 * context[LOOK - 1 : LOOK - 1 + n] - context[LOOK - 2 : LOOK - 2 + n]
         off_line = ~(np.abs(usable - predicted) <= self.threshold_counts)  # NaN: off the line
@@ -217,9 +218,24 @@ class Cleaner:
             self.stats.rejected[REASONS[code - 1]] += int(count)
 
 
-def _reflected(usable: np.ndarray) -> np.ndarray:
-    """LOOK rows to put before the first row of `usable`: its odd reflection (2 * x0 - x_k), which
-    continues a ramp straight, so the first rows of a recording are judged fairly."""
-    pad = np.full((LOOK + 1, usable.shape[1]), np.nan)
-    pad[: min(len(usable), LOOK + 1)] = usable[: LOOK + 1]
-    return (2.0 * pad[0] - pad[LOOK:0:-1]).reshape(LOOK, -1)
+def _reflected(usable: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """LOOK rows to put before the first row of `usable`, so that the first rows of a recording
+    are judged as fairly as the rest. Usually its odd reflection (2 * x0 - x_k), which continues
+    a ramp straight. But reflected about a spike, a spike would be its own median and pass: so
+    where the first reading is off the line of the next two by more than `threshold`, the rows
+    are the median of the first five, held level, and the first reading is judged against it (a
+    spike of two samples at the start is caught too; a real step in the very first sample loses
+    that sample, as one in the last does).
+
+    >>> _reflected(np.array([[5.0], [1.0], [1.0], [1.0], [1.0]]), np.array([2.0])).ravel().tolist()
+    [1.0, 1.0]
+    >>> _reflected(np.array([[0.0], [3.0], [6.0], [9.0], [12.0]]), np.array([2.0])).ravel().tolist()
+    [-6.0, -3.0]
+    """
+    pad = np.full((START_ROWS, usable.shape[1]), np.nan)
+    pad[: min(len(usable), START_ROWS)] = usable[:START_ROWS]
+    odd = 2.0 * pad[0] - pad[LOOK:0:-1]
+    off_line = np.abs(pad[0] - (2.0 * pad[1] - pad[2])) > threshold  # unknown (NaN): not off
+    if not off_line.any():
+        return odd.reshape(LOOK, -1)
+    return np.where(off_line, window_median(pad), odd).reshape(LOOK, -1)
