@@ -176,3 +176,78 @@ def test_serve_answers_pages_with_more_streams_open_than_it_has_threads():
 def status_of(url: str) -> dict:
     with urllib.request.urlopen(url + "api/status", timeout=5) as response:
         return json.load(response)
+
+
+def test_past_the_total_cap_a_stream_is_refused_whoever_asks(listener):
+    hub = Hub()
+    streams = StreamServer(hub, lambda: {"type": "status"}, StreamLimits(total=2, per_address=8))
+    streams.start()
+    try:
+        for _ in range(2):
+            connect(listener, streams)
+        wait_for(lambda: hub.client_count == 2)
+        answer = read_until(connect(listener, streams), b"reload\n").decode()
+        assert answer.startswith("HTTP/1.1 503 Service Unavailable")
+        assert "too many live streams: 2 are open, the most pfsense serves" in answer
+    finally:
+        streams.close()
+
+
+def test_a_failure_opening_one_stream_leaves_the_others_streaming(listener):
+    hub = Hub()
+    failures = iter([True, False])
+
+    def status():
+        if next(failures, False):
+            raise ValueError("a bug in the status")
+        return {"type": "status"}
+
+    streams = StreamServer(hub, status)
+    streams.start()
+    try:
+        broken = connect(listener, streams)
+        broken.settimeout(5.0)
+        assert broken.recv(65536) == b""  # closed, with nothing sent
+        working = connect(listener, streams)
+        read_until(working, b'"type":"status"')
+        wait_for(lambda: hub.client_count == 1)
+        hub.publish({"type": "frame", "i": 1})
+        assert b'"i":1' in read_until(working, b'"i":1')
+    finally:
+        streams.close()
+
+
+def test_serve_survives_two_stream_requests_sent_at_once_and_a_pipelined_one():
+    with served("--threads", "2") as (_process, url):
+        host, port = url.split("//")[1].strip("/").split(":")
+        request = f"GET /api/stream HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        double = socket.create_connection((host, int(port)), timeout=5)
+        OPENED.append(double)
+        double.sendall(request * 2)  # handed over once; the second is ignored
+        assert b'"type":"frame"' in read_until(double, b'"type":"frame"')
+        for _ in range(3):  # a stream behind another request: refused, holding no thread
+            behind = socket.create_connection((host, int(port)), timeout=5)
+            OPENED.append(behind)
+            behind.sendall(f"GET /api/status HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() + request)
+            answer = read_until(behind, b"connection of its own")
+            assert b"\nHTTP/1.1 503 SERVICE UNAVAILABLE\r\n" in answer  # after /api/status's answer
+        head = socket.create_connection((host, int(port)), timeout=5)
+        OPENED.append(head)
+        head.sendall(f"HEAD /api/stream HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        read_until(head, b"\r\n\r\n")
+        other = open_stream(url)
+        assert b'"type":"frame"' in read_until(other, b'"type":"frame"')
+        assert status_of(url)["clients"] == 2  # the double request's one and this
+
+
+def test_a_head_request_for_the_stream_leaves_nothing_subscribed():
+    from pfsense.live.service import LiveService
+    from pfsense.sensors import SensorOptions, open_sensor
+    from pfsense.web import create_app
+
+    live = LiveService(open_sensor("sim", SensorOptions(layout="single")))
+    app = create_app(live, {"TESTING": True})
+    for _ in range(5):
+        response = app.test_client().head("/api/stream")
+        response.close()
+    assert live.hub.client_count == 0

@@ -87,10 +87,22 @@ def stream():
 
     `pfsense serve` answers this path itself, off the worker threads (pfsense.web.serving and
     pfsense.web.streams); this route serves Flask's test client and any other WSGI server."""
+    if current_app.config.get("PFSENSE_STREAMS_HANDED_OFF"):
+        # Under `pfsense serve` streams are served off the worker threads; one that reaches
+        # here was pipelined behind another request, and would hold a worker for good.
+        return Response(
+            "open the live stream on a connection of its own (not pipelined behind another "
+            "request)\n",
+            status=503,
+            mimetype="text/plain",
+            headers={"Retry-After": "1"},
+        )
     live = current_app.extensions["pfsense.live"]
-    subscription = live.hub.subscribe()
 
     def events():
+        # Subscribed once the response is sent, never before: a HEAD request, or a client gone
+        # before the first byte, never runs this and so leaves nothing behind in the hub.
+        subscription = live.hub.subscribe()
         try:
             yield f"retry: {RECONNECT_MS}\n".encode() + Event.of(live.status()).sse
             while not subscription.closed:

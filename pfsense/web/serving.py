@@ -14,6 +14,7 @@ tests/test_streams.py fails if streams stop being taken off the worker threads.
 """
 
 import logging
+import threading
 
 from waitress import create_server
 from waitress.task import ThreadedTaskDispatcher
@@ -26,23 +27,41 @@ STREAM_PATH = "/api/stream"
 
 
 class StreamHandoff(ThreadedTaskDispatcher):
-    """Waitress's thread pool, except that stream requests go to the stream server."""
+    """Waitress's thread pool, except that stream requests go to the stream server.
+
+    Built on the thread that will run the server (its event loop), which is where waitress asks
+    for a new request's task once the connection's earlier responses are sent. A request
+    pipelined behind another is asked for from a worker thread instead, while the event loop may
+    be using the connection: that one is not taken, and the WSGI route refuses it (pfsense.web.api)
+    rather than hold a worker for as long as the page is open."""
 
     def __init__(self, streams: StreamServer) -> None:
         super().__init__()
         self.streams = streams
+        self.loop_thread = threading.current_thread()
 
     def add_task(self, task) -> None:
-        # Called on waitress's event-loop thread with the channel whose request has just been
-        # read and whose earlier responses have all been sent.
-        if _is_stream_request(task):
+        if threading.current_thread() is self.loop_thread and _is_stream_request(task):
             sock, address = task.socket, task.addr
             task.del_channel()  # waitress forgets the connection without closing it
             task.requests = []
             task.connected = False
+            # Bytes after the request in the same read (a second request sent with it) are still
+            # parsed by waitress once this returns: cut loose, the channel hands nothing on.
+            task.server = _Detached()
             self.streams.accept(sock, address[0] if isinstance(address, tuple) else str(address))
             return
         super().add_task(task)
+
+
+class _Detached:
+    """What a handed-off channel's server becomes: whatever waitress asks of it, nothing."""
+
+    def add_task(self, _channel) -> None:
+        pass
+
+    def pull_trigger(self) -> None:
+        pass
 
 
 def _is_stream_request(channel) -> bool:
@@ -63,6 +82,7 @@ def serve_app(app, live, host: str, port: int, threads: int):
     from `live`'s hub, that serves its live streams (close it after the server). Raises OSError
     or ValueError for an address it cannot listen on."""
     streams = StreamServer(live.hub, live.status)
+    app.config["PFSENSE_STREAMS_HANDED_OFF"] = True  # the WSGI route refuses what slips past
     dispatcher = StreamHandoff(streams)
     dispatcher.set_thread_count(threads)
     try:

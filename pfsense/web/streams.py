@@ -64,32 +64,36 @@ class StreamClient:
         self.received_bytes = 0
         self._backlog: deque[memoryview] = deque()
         self._backlog_events = backlog_events
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def send(self, data: bytes) -> bool:
         """Send now, or queue behind what is waiting. True when the stream thread must attend:
         a backlog has begun (watch for the socket to drain) or the client is finished."""
-        with self._lock:
-            if self.closed:
-                return False
-            if self._backlog:
-                if len(self._backlog) >= self._backlog_events:
-                    self.closed = True  # too far behind: reconnecting serves it better
-                    return True
-                self._backlog.append(memoryview(data))
-                return False
-            sent = self._send(memoryview(data))
-            if self.closed:
-                return True
-            self.last_sent_s = time.monotonic()
-            if sent < len(data):
-                self._backlog.append(memoryview(data)[sent:])
-                return True
+        with self.lock:
+            return self.send_locked(data)
+
+    def send_locked(self, data: bytes) -> bool:
+        """`send`, for a caller that holds `lock` already."""
+        if self.closed:
             return False
+        if self._backlog:
+            if len(self._backlog) >= self._backlog_events:
+                self.closed = True  # too far behind: reconnecting serves it better
+                return True
+            self._backlog.append(memoryview(data))
+            return False
+        sent = self._send(memoryview(data))
+        if self.closed:
+            return True
+        self.last_sent_s = time.monotonic()
+        if sent < len(data):
+            self._backlog.append(memoryview(data)[sent:])
+            return True
+        return False
 
     def flush(self) -> None:
         """Send as much of the backlog as the socket takes now."""
-        with self._lock:
+        with self.lock:
             while self._backlog and not self.closed:
                 head = self._backlog[0]
                 sent = self._send(head)
@@ -104,7 +108,7 @@ class StreamClient:
         return bool(self._backlog)
 
     def close(self) -> None:
-        with self._lock:  # never while another thread is inside send() on this socket
+        with self.lock:  # never while another thread is inside send() on this socket
             self.closed = True
             self._backlog.clear()
             self.sock.close()
@@ -130,6 +134,7 @@ class StreamServer:
         self.limits = limits or StreamLimits()
         self._clients: tuple[StreamClient, ...] = ()  # replaced whole: `put` reads no lock
         self._arrivals: deque[tuple[socket.socket, str]] = deque()
+        self._arrivals_lock = threading.Lock()  # against accept() while the thread ends
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -147,10 +152,11 @@ class StreamServer:
 
     def accept(self, sock: socket.socket, address: str) -> None:
         """A connection whose request was `GET /api/stream` (from the web server's thread)."""
-        if self._stopping.is_set():
-            sock.close()
-            return
-        self._arrivals.append((sock, address))
+        with self._arrivals_lock:
+            if self._stopping.is_set():
+                sock.close()
+                return
+            self._arrivals.append((sock, address))
         self._wake()
 
     def put(self, event: Event) -> None:
@@ -186,30 +192,52 @@ class StreamServer:
         except Exception:  # a bug here must not leave sockets open and the page silent
             log.exception("the stream thread stopped")
         finally:
+            with self._arrivals_lock:  # from now on accept() closes what it is given
+                self._stopping.set()
+                arrivals, self._arrivals = self._arrivals, deque()
+            for sock, _address in arrivals:
+                sock.close()
             for client in self._clients:
                 self._drop(client)
-            while self._arrivals:
-                self._arrivals.popleft()[0].close()
             self._selector.close()
             self._wake_r.close()
             self._wake_w.close()
 
     def _admit_arrivals(self) -> None:
-        while self._arrivals:
-            sock, address = self._arrivals.popleft()
-            refusal = self._refusal(address)
-            if refusal:
-                _refuse(sock, refusal)
-                continue
-            client = StreamClient(sock, address, self.limits.backlog_events)
-            # The status goes first, so the page is in step before the first frame.
-            opening = RESPONSE_HEAD + f"retry: {RECONNECT_MS}\n".encode()
-            client.send(opening + Event.of(self.status()).sse)
+        while True:
+            with self._arrivals_lock:
+                if not self._arrivals:
+                    return
+                sock, address = self._arrivals.popleft()
+            try:
+                self._admit(sock, address)
+            except Exception:  # a bug for this one client must not end everyone's stream
+                log.exception("a stream from %s could not be opened", address)
+                sock.close()
+
+    def _admit(self, sock: socket.socket, address: str) -> None:
+        if any(client.sock is sock for client in self._clients):
+            return  # handed over twice: it is served already
+        refusal = self._refusal(address)
+        if refusal:
+            _refuse(sock, refusal)
+            return
+        client = StreamClient(sock, address, self.limits.backlog_events)
+        # Held while it joins, so the status goes first and no event published meanwhile is
+        # lost: the acquisition thread's first send to it waits for the opening to be written.
+        with client.lock:
             self._selector.register(sock, selectors.EVENT_READ, client)
             was_empty = not self._clients
             self._clients = (*self._clients, client)
             if was_empty:
                 self.hub.add(self)
+            try:
+                status = Event.of(self.status()).sse
+            except Exception:  # the stream thread's tending drops it; the others carry on
+                log.exception("no status to open a stream from %s with", address)
+                client.closed = True
+                return
+            client.send_locked(RESPONSE_HEAD + f"retry: {RECONNECT_MS}\n".encode() + status)
 
     def _refusal(self, address: str) -> str:
         if len(self._clients) >= self.limits.total:

@@ -328,7 +328,15 @@
       else if (event.type === "status") showStatus(event);
       else if (event.type === "metrics") showMetrics(event);
     };
-    source.onerror = () => setState("disconnected", "reconnecting");
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused (a 503: too many pages open), so the browser will not try again by itself.
+        setState("disconnected", "the live view was refused, perhaps too many pfsense pages are open: trying again in 10 s");
+        setTimeout(connect, 10000);
+      } else {
+        setState("disconnected", "reconnecting");
+      }
+    };
   }
 
   // ?replay=ID plays a stored session's trace through the same drawing, at its own pace.
