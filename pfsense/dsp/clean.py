@@ -17,8 +17,16 @@ from pfsense.sensors.batch import Batch, lost_before
 from pfsense.sensors.flags import SampleFlag
 
 # A foot cannot change the load by this much for a single 12.5 ms sample and come straight back;
-# spikes from a shifted bit are 30 N and more (bit 17 at ~4400 counts/N).
+# spikes from a shifted bit are 30 N and more (bit 17 at ~4400 counts/N). The floor of the limit:
 SPIKE_THRESHOLD_N = 2.0
+# Above the floor the limit follows the signal: SCALE_FACTOR times the median, over the last
+# SCALE_ROWS readings, of how far each reading was off the line of the two before it. Tremor
+# (8-12 Hz, 1-3 N), sway and brisk strokes at 10 Hz move a reading by several newtons from that
+# line; a shifted bit moves it by 30 N or more. The limit is set afresh every SCALE_BLOCK rows,
+# counted from the start, so the same rows give the same limits however they are batched.
+SCALE_FACTOR = 4.0
+SCALE_ROWS = 64
+SCALE_BLOCK = 16
 ALL_ONES_MIN_BITS = 16  # 2**n - 1 below this is an ordinary small reading
 
 REASONS = ("saturated", "desync", "timeout", "all_ones", "spike")
@@ -106,12 +114,13 @@ def spike_mask(usable: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     before, after = usable[LOOK - 1 : LOOK - 1 + n], usable[LOOK + 1 : LOOK + 1 + n]
     # A reading within the threshold of both next neighbours is within it of the median too
     # (three of the five lie in that interval, so the middle one does): only the rest need sorting.
+    threshold = np.broadcast_to(threshold, here.shape)  # one per channel, or one per reading
     suspect = ~((np.abs(here - before) <= threshold) & (np.abs(here - after) <= threshold))
     mask = np.zeros(here.shape, bool)
     rows = np.flatnonzero(suspect.any(axis=1))
     if len(rows):
         window = np.stack([usable[k + rows] for k in range(2 * LOOK + 1)])
-        mask[rows] = np.abs(here[rows] - window_median(window)) > threshold
+        mask[rows] = np.abs(here[rows] - window_median(window)) > threshold[rows]
     return mask
 
 
@@ -139,6 +148,10 @@ class Cleaner:
         self._held_reason = np.zeros((0, channels), np.uint8)
         self._before: np.ndarray | None = None  # usable readings of the LOOK rows before _held
         self._before_off_line = np.zeros(channels, bool)  # the row before _held left the line
+        self._decided_rows = 0  # rows decided so far: the index of the first row held
+        self._off_by = np.zeros((0, channels))  # how far the last SCALE_ROWS were off the line
+        self._limit_block = -1  # the block whose limits are in _limit
+        self._limit = self.threshold_counts
         self._last_seq: int | None = None
 
     def clean(self, batch: Batch) -> tuple[Batch, np.ndarray]:
@@ -177,7 +190,9 @@ class Cleaner:
         after = _reflected(usable[::-1], self.threshold_counts) if open_end else usable[:0]
         context = np.concatenate([self._before, usable, after])
         predicted = 2.0 * context[LOOK - 1 : LOOK - 1 + n] - context[LOOK - 2 : LOOK - 2 + n]
-        off_line = ~(np.abs(usable - predicted) <= self.threshold_counts)  # NaN: off the line
+        off_by = np.abs(usable - predicted)
+        threshold = self._limits(off_by)
+        off_line = ~(off_by <= threshold)  # NaN: off the line
         suspect = off_line | np.concatenate([self._before_off_line[None], off_line[:-1]])
         if any_flagged:
             suspect &= flagged == 0  # already rejected: nothing to judge
@@ -189,7 +204,7 @@ class Cleaner:
         if judged.any():
             spikes = np.zeros(reason.shape, bool)
             spikes[: len(judged)] = judged & spike_mask(
-                context[: len(judged) + 2 * LOOK], self.threshold_counts
+                context[: len(judged) + 2 * LOOK], threshold[: len(judged)]
             )
             reason = reason.copy()
             reason[spikes] = np.where(is_all_ones(rows.counts[:decided][spikes]), 4, 5)
@@ -199,8 +214,32 @@ class Cleaner:
         self._before = context[decided : decided + LOOK]  # left neighbours of the next rows
         if decided:
             self._before_off_line = off_line[decided - 1]
+            self._off_by = np.concatenate([self._off_by, off_by[:decided]])[-SCALE_ROWS:]
+            self._decided_rows += decided
         decided_rows, _ = self._hold(rows, flagged, decided)
         return decided_rows, cleaned
+
+    def _limits(self, off_by: np.ndarray) -> np.ndarray:
+        """The limit for each of these rows (the first is row `_decided_rows`), per channel:
+        the floor, or SCALE_FACTOR times the median of how far the SCALE_ROWS readings before
+        the row's block were off the line, whichever is more. Live, one row at a time, the
+        limit is worked out once a block and kept."""
+        n, start = len(off_by), self._decided_rows
+        first, last = start // SCALE_BLOCK, (start + n - 1) // SCALE_BLOCK
+        if first == last == self._limit_block:
+            return np.broadcast_to(self._limit, off_by.shape)
+        # Readings known so far, the oldest first: those decided, then these rows; NaN before.
+        known = np.concatenate(
+            [np.full((SCALE_ROWS, off_by.shape[1]), np.nan), self._off_by, off_by]
+        )
+        origin = start - len(self._off_by) - SCALE_ROWS  # the row index of known[0]
+        blocks = np.arange(first, last + 1)
+        ends = blocks * SCALE_BLOCK - origin  # each window ends where its block starts
+        windows = np.stack([known[end - SCALE_ROWS : end] for end in ends], axis=1)
+        scale = window_median(windows)  # (blocks, channels); NaN where nothing is known
+        limits = np.fmax(self.threshold_counts, SCALE_FACTOR * scale)
+        self._limit_block, self._limit = int(last), limits[-1]
+        return limits[(start + np.arange(n)) // SCALE_BLOCK - first]
 
     def _hold(self, rows: Batch, flagged: np.ndarray, decided: int) -> tuple[Batch, np.ndarray]:
         """Keep rows[decided:] for later; the decided rows, with no counts yet."""
