@@ -128,3 +128,10 @@ def test_a_plain_four_cell_csv_is_imported_with_its_plate_size_and_keeps_it(home
     samples = run(home, "export", "session", "1", "--format", "csv")
     y_exported = np.array([float(r["y_mm"]) for r in csv.DictReader(io.StringIO(samples.stdout))])
     assert np.max(np.abs(y_exported - y_mm)) < 0.2  # off by 400/350 with a guessed plate
+
+
+def test_a_plain_csv_read_a_hair_over_1000_hz_is_imported(home, tmp_path):
+    source = tmp_path / "fast.csv"
+    source.write_text("t,force\n" + "".join(f"{i * 0.000999:.6f},100\n" for i in range(3000)))
+    imported = run(home, "import", str(source))
+    assert imported.returncode == 0, imported.stderr

@@ -165,3 +165,21 @@ def test_a_single_cell_minute_on_the_heel_in_band_is_fully_covered(tmp_path):
     assert report["time_in_band_fraction"] > 0.8
     assert report["score"]["coverage"] == 100.0  # was 33: judged on all three zones
     assert not any("not covered" in tip for tip in report["coaching"])
+
+
+def test_a_report_looks_back_over_the_whole_and_names_a_zone_barely_worked(tmp_path):
+    # 10 s on the heel, the last thing done: live, the heel under the foot is not "missing",
+    # but the session's report says it was not covered (10 of its 30 s).
+    from pfsense.clinical.techniques import Zone
+    from pfsense.dsp.report import analyze
+    from pfsense.sensors.recording import RecordingWriter, read_recording
+    from pfsense.sim import Segment
+
+    from .scenarios import run
+
+    batch, sensor = run("single", [Segment("rolling", 10.0, zone="heel")], seed=4)
+    path = tmp_path / "heel.csv"
+    with RecordingWriter(path, sensor.layout, 80, sensor.nominal_calibration, "sim") as writer:
+        writer.write(batch)
+    report = analyze(read_recording(path), zone=Zone.HEEL)
+    assert "heel not covered yet" in report["coaching"]

@@ -19,14 +19,19 @@ from pfsense.sensors.flags import SampleFlag
 # A foot cannot change the load by this much for a single 12.5 ms sample and come straight back;
 # spikes from a shifted bit are 30 N and more (bit 17 at ~4400 counts/N). The floor of the limit:
 SPIKE_THRESHOLD_N = 2.0
-# Above the floor the limit follows the signal: SCALE_FACTOR times the median, over the last
-# SCALE_ROWS readings, of how far each reading was off the line of the two before it. Tremor
+# Above the floor the limit follows the signal: SCALE_FACTOR times the upper quartile, over the
+# last SCALE_ROWS readings, of how far each reading was off the line of the two before it. Tremor
 # (8-12 Hz, 1-3 N), sway and brisk strokes at 10 Hz move a reading by several newtons from that
-# line; a shifted bit moves it by 30 N or more. The limit is set afresh every SCALE_BLOCK rows,
-# counted from the start, so the same rows give the same limits however they are batched.
-SCALE_FACTOR = 4.0
-SCALE_ROWS = 64
-SCALE_BLOCK = 16
+# line; a shifted bit moves it by 30 N or more. The quartile (not the median) lets the limit rise
+# within a quarter of the window when work starts after a rest; the ceiling keeps it below a
+# shifted bit's 30 N however many glitches come in a row. The limit is set afresh every
+# SCALE_BLOCK rows, counted from the start, so the same rows give the same limits however they
+# are batched.
+SCALE_FACTOR = 3.0
+SCALE_QUANTILE = 0.75
+SCALE_ROWS = 16
+SCALE_BLOCK = 4
+SPIKE_LIMIT_MAX_N = 15.0
 ALL_ONES_MIN_BITS = 16  # 2**n - 1 below this is an ordinary small reading
 
 REASONS = ("saturated", "desync", "timeout", "all_ones", "spike")
@@ -98,6 +103,21 @@ def window_median(window: np.ndarray) -> np.ndarray:
     return np.where(valid > 0, (low + high) / 2.0, np.nan)
 
 
+def window_quantile(window: np.ndarray, q: float) -> np.ndarray:
+    """The q-quantile along axis 0 (the lower of two values where it falls between), leaving NaN
+    out (NaN where every value is NaN), without warnings.
+
+    >>> nan = np.nan
+    >>> window_quantile(np.array([[1.0, nan], [9.0, nan], [2.0, 4.0], [3.0, nan]]), 0.75).tolist()
+    [3.0, 4.0]
+    """
+    ordered = np.sort(window, axis=0)  # NaN sorts last
+    valid = np.count_nonzero(~np.isnan(window), axis=0)
+    index = np.floor(q * np.maximum(valid - 1, 0)).astype(int)[None]
+    value = np.take_along_axis(ordered, index, axis=0)[0]
+    return np.where(valid > 0, value, np.nan)
+
+
 def spike_mask(usable: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     """For rows LOOK..n-LOOK of `usable` (n, ch; NaN = already rejected): True where a reading is
     further than `threshold` from the median of the five readings centred on it.
@@ -141,7 +161,9 @@ class Cleaner:
     """
 
     def __init__(self, channels: int, counts_per_n: np.ndarray) -> None:
-        self.threshold_counts = SPIKE_THRESHOLD_N * np.abs(np.asarray(counts_per_n, dtype=float))
+        counts_per_n = np.abs(np.asarray(counts_per_n, dtype=float))
+        self.threshold_counts = SPIKE_THRESHOLD_N * counts_per_n
+        self.ceiling_counts = SPIKE_LIMIT_MAX_N * counts_per_n
         self.stats = CleanStats()
         self._channels = channels
         self._held = Batch.empty(channels)  # rows not decided yet
@@ -214,16 +236,18 @@ class Cleaner:
         self._before = context[decided : decided + LOOK]  # left neighbours of the next rows
         if decided:
             self._before_off_line = off_line[decided - 1]
-            self._off_by = np.concatenate([self._off_by, off_by[:decided]])[-SCALE_ROWS:]
+            # A block's window can begin a block before the rows in hand: keep that much more.
+            kept = SCALE_ROWS + SCALE_BLOCK
+            self._off_by = np.concatenate([self._off_by, off_by[:decided]])[-kept:]
             self._decided_rows += decided
         decided_rows, _ = self._hold(rows, flagged, decided)
         return decided_rows, cleaned
 
     def _limits(self, off_by: np.ndarray) -> np.ndarray:
         """The limit for each of these rows (the first is row `_decided_rows`), per channel:
-        the floor, or SCALE_FACTOR times the median of how far the SCALE_ROWS readings before
-        the row's block were off the line, whichever is more. Live, one row at a time, the
-        limit is worked out once a block and kept."""
+        SCALE_FACTOR times the upper quartile of how far the SCALE_ROWS readings before the
+        row's block were off the line, held between the floor and the ceiling. Live, one row at
+        a time, the limit is worked out once a block and kept."""
         n, start = len(off_by), self._decided_rows
         first, last = start // SCALE_BLOCK, (start + n - 1) // SCALE_BLOCK
         if first == last == self._limit_block:
@@ -236,8 +260,10 @@ class Cleaner:
         blocks = np.arange(first, last + 1)
         ends = blocks * SCALE_BLOCK - origin  # each window ends where its block starts
         windows = np.stack([known[end - SCALE_ROWS : end] for end in ends], axis=1)
-        scale = window_median(windows)  # (blocks, channels); NaN where nothing is known
-        limits = np.fmax(self.threshold_counts, SCALE_FACTOR * scale)
+        scale = window_quantile(windows, SCALE_QUANTILE)  # (blocks, channels); NaN: unknown
+        limits = np.clip(
+            SCALE_FACTOR * np.nan_to_num(scale), self.threshold_counts, self.ceiling_counts
+        )
         self._limit_block, self._limit = int(last), limits[-1]
         return limits[(start + np.arange(n)) // SCALE_BLOCK - first]
 

@@ -61,6 +61,9 @@ def report(
     routine's segment), the score and coaching are for that technique, against the patient's
     `cadence_per_min` if given; the technique the data looks like is `detected_technique`."""
     summary = processor.tracker.summary()
+    # A report looks back over the whole: a zone barely worked is missing even if worked last
+    # (only the live "now", recent_report, spares the zone under the foot).
+    summary["coverage"] = {**summary["coverage"], "zone_now": None}
     judged = _judge(summary, planned, cadence_per_min)
     holds = [
         {k: h[k] for k in ("start_s", "duration_s", "mean_force_n", "x_mm", "y_mm")}

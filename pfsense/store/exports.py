@@ -272,26 +272,40 @@ def import_recording(
     format, so that it carries its plate size (`plate_mm`, which a four-cell one needs) and its
     rate from then on. Every row is checked before anything is stored."""
     band, foot_mm = _patient_measures(connection, patient_id)
-    target = unused_path(recordings_dir(data_dir), f"imported-{source.stem}")
-    with open_recording(source, plate_mm) as recording:
-        plain = recording.meta.get("format") == PLAIN_FORMAT
-        if not plain:
-            report = analyze(recording, band, foot_mm)
-    if plain:
-        part = target.with_name(target.name + ".part")
-        try:
+    folder = recordings_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, part_name = tempfile.mkstemp(dir=folder, prefix=".import-", suffix=".part")
+    os.close(handle)
+    part = Path(part_name)  # a name of its own: two imports at once never share one
+    try:
+        with open_recording(source, plate_mm) as recording:
+            plain = recording.meta.get("format") == PLAIN_FORMAT
+            if not plain:
+                report = analyze(recording, band, foot_mm)
+        if plain:
             _convert_plain(source, plate_mm, part)
             with open_recording(part) as recording:
                 report = analyze(recording, band, foot_mm)
-            os.replace(part, target)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-    else:
-        shutil.copyfile(source, target)
+        else:
+            shutil.copyfile(source, part)
+        target = _claim(part, folder, f"imported-{source.stem}")
+    finally:
+        part.unlink(missing_ok=True)
     session_id = sessions.start_session(connection, patient_id, None, target.name)
     sessions.finish_session(connection, session_id, {**report, "ended_by": "imported"})
     return session_id
+
+
+def _claim(part: Path, folder: Path, stem: str) -> Path:
+    """`part` under an unused name like `stem`.csv, taken atomically (a link fails if the name
+    was taken meanwhile, and the next is tried)."""
+    while True:
+        target = unused_path(folder, stem)
+        try:
+            os.link(part, target)
+            return target
+        except FileExistsError:
+            continue
 
 
 def _convert_plain(source: Path, plate_mm: tuple[float, float] | None, target: Path) -> None:

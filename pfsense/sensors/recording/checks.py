@@ -82,3 +82,10 @@ def _number(value: float) -> str:
     if value.is_integer() and abs(value) < 1e9:
         return str(int(value))
     return f"{value:.6g}"
+
+
+def rate_in_range(rate_hz: float) -> bool:
+    """Within RATE_RANGE_HZ, with 1 % to spare: times written to a microsecond put 1000 Hz (or
+    1 Hz) a hair either side, and a plain CSV read at 1001 Hz must stay importable."""
+    low, high = RATE_RANGE_HZ
+    return 0.99 * low <= rate_hz <= 1.01 * high

@@ -19,6 +19,7 @@ from pfsense.sensors.recording.checks import (
     _check_finite,
     _check_range,
     check_in_range,
+    rate_in_range,
 )
 
 MAGIC = "# pfsense recording v1"
@@ -80,10 +81,12 @@ def _pfsense_rows(path: Path, head: list[tuple[int, str]]) -> _PfsenseRows:
     line_of = {key: number for key, (number, _) in meta.items()}
     values = {key: value for key, (_, value) in meta.items()}
     layout = _meta_layout(path, values, line_of)
-    rate_hz = check_in_range(
-        path, line_of["rate_hz"], _meta_float(path, values, line_of, "rate_hz"),
-        RATE_RANGE_HZ, "rate_hz",
-    )  # fmt: skip
+    rate_hz = _meta_float(path, values, line_of, "rate_hz")
+    if not rate_in_range(rate_hz):
+        low, high = RATE_RANGE_HZ
+        raise RecordingError(
+            path, line_of["rate_hz"], f"rate_hz is {rate_hz:.6g}: expected {low:g} to {high:g}"
+        )
     calibration = _meta_calibration(path, values, line_of, len(layout.channels))
     expected = data_columns(layout.channels)
     header_line, header = head[-1]

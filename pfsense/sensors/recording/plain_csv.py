@@ -18,7 +18,7 @@ from pfsense.sensors.adc import COUNTS_DTYPE, COUNTS_MAX, COUNTS_MIN
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import FLAGS_DTYPE
 from pfsense.sensors.layout import Layout, make_layout
-from pfsense.sensors.recording.checks import RATE_RANGE_HZ, _check_finite
+from pfsense.sensors.recording.checks import RATE_RANGE_HZ, _check_finite, rate_in_range
 from pfsense.sensors.recording.lines import MAX_LINE_BYTES
 
 PLAIN_HEADERS = {("t", "force"): "single", ("t", "fl", "fr", "rl", "rr"): "plate4"}
@@ -56,8 +56,7 @@ class _PlainRows:
         last written, and the rest follow on."""
         self.rate_hz = _plain_rate_hz(first_t_s)
         low, high = RATE_RANGE_HZ
-        # Times written to a microsecond put 1000 Hz a hair either side: 1 % is allowed.
-        if len(first_t_s) > 1 and not 0.99 * low <= self.rate_hz <= 1.01 * high:
+        if len(first_t_s) > 1 and not rate_in_range(self.rate_hz):
             raise RecordingError(
                 self.path,
                 None,
