@@ -257,9 +257,11 @@ class Cleaner:
             [np.full((SCALE_ROWS, off_by.shape[1]), np.nan), self._off_by, off_by]
         )
         origin = start - len(self._off_by) - SCALE_ROWS  # the row index of known[0]
-        blocks = np.arange(first, last + 1)
-        ends = blocks * SCALE_BLOCK - origin  # each window ends where its block starts
-        windows = np.stack([known[end - SCALE_ROWS : end] for end in ends], axis=1)
+        ends = np.arange(first, last + 1) * SCALE_BLOCK - origin  # where each block starts
+        if first == last:  # live: one block, one window
+            windows = known[ends[0] - SCALE_ROWS : ends[0], None]
+        else:
+            windows = np.stack([known[end - SCALE_ROWS : end] for end in ends], axis=1)
         scale = window_quantile(windows, SCALE_QUANTILE)  # (blocks, channels); NaN: unknown
         limits = np.clip(
             SCALE_FACTOR * np.nan_to_num(scale), self.threshold_counts, self.ceiling_counts
