@@ -131,3 +131,31 @@ def test_the_p95_force_is_never_above_the_peak(tmp_path):
     report = json.loads(pfsense("analyze", str(path), "--json").stdout)
     assert report["force_n"]["peak"] == 11.0
     assert report["force_n"]["p95"] <= 11.0  # was 11.4, interpolated past the last value
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "0,10\n",  # one sample
+        "0,10\n0.0125,11\n",  # two
+        "".join(f"{i / 40},0\n" for i in range(400)),  # nothing on the cell
+        "".join(f"{i / 40},-50\n" for i in range(400)),  # below zero throughout
+        "".join(f"{i / 5},{150 + 60 * np.sin(2 * np.pi * 0.4 * i / 5):.2f}\n" for i in range(300)),
+    ],
+    ids=["one", "two", "empty", "negative", "5-hz"],
+)
+def test_odd_but_valid_recordings_are_analysed_without_a_warning(tmp_path, rows):
+    import subprocess
+    import sys
+
+    path = tmp_path / "odd.csv"
+    path.write_text("t,force\n" + rows)
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "pfsense", "analyze", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "np." not in result.stdout
