@@ -260,8 +260,9 @@ class Cleaner:
         ends = np.arange(first, last + 1) * SCALE_BLOCK - origin  # where each block starts
         if first == last:  # live: one block, one window
             windows = known[ends[0] - SCALE_ROWS : ends[0], None]
-        else:
-            windows = np.stack([known[end - SCALE_ROWS : end] for end in ends], axis=1)
+        else:  # a recording's chunk: every block's window at once, as views (no copies)
+            view = np.lib.stride_tricks.sliding_window_view(known, SCALE_ROWS, axis=0)
+            windows = view[ends - SCALE_ROWS].transpose(2, 0, 1)  # (rows, blocks, channels)
         scale = window_quantile(windows, SCALE_QUANTILE)  # (blocks, channels); NaN: unknown
         limits = np.clip(
             SCALE_FACTOR * np.nan_to_num(scale), self.threshold_counts, self.ceiling_counts
