@@ -261,37 +261,36 @@ def test_chunks_hold_at_most_chunk_rows_and_every_row_once(tmp_path):
     assert_same_rows(original, Batch.concat(chunks))
 
 
+def peak_bytes(work, path: Path) -> int:
+    """The most Python memory `work(path)` held at once (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        work(path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_the_reader_holds_a_chunk_not_the_file(tmp_path):
     """Peak memory reading a file ten times longer is about the same: what the reader holds is
     bounded by the chunk."""
 
-    def peak_bytes(path: Path) -> int:
-        tracemalloc.start()
-        try:
-            with open_recording(path) as recording:
-                rows = sum(len(batch) for batch in recording)
-            assert rows == int(path.stem)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    def read(path: Path) -> None:
+        with open_recording(path) as recording:
+            assert sum(len(batch) for batch in recording) == int(path.stem)
 
-    short = peak_bytes(long_recording(tmp_path / "20000.csv", 20_000))
-    long = peak_bytes(long_recording(tmp_path / "200000.csv", 200_000))
+    short = peak_bytes(read, long_recording(tmp_path / "20000.csv", 20_000))
+    long = peak_bytes(read, long_recording(tmp_path / "200000.csv", 200_000))
     assert long < 1.2 * short, (short, long)
 
 
 def test_analysis_in_chunks_holds_a_chunk_not_the_file(tmp_path):
-    def peak_bytes(path: Path) -> int:
-        tracemalloc.start()
-        try:
-            with open_recording(path) as recording:
-                analyze(recording)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    def analysed(path: Path) -> None:
+        with open_recording(path) as recording:
+            analyze(recording)
 
-    short = peak_bytes(long_recording(tmp_path / "short.csv", 20_000))
-    long = peak_bytes(long_recording(tmp_path / "long.csv", 200_000))
+    short = peak_bytes(analysed, long_recording(tmp_path / "short.csv", 20_000))
+    long = peak_bytes(analysed, long_recording(tmp_path / "long.csv", 200_000))
     assert long < 1.5 * short, (short, long)
 
 

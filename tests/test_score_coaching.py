@@ -148,8 +148,8 @@ def test_at_most_two_tips_with_over_pressure_first():
     assert coaching(parts, Technique.ROLLING) == ["ease off: too hard", "slow down"]
 
 
-def test_a_single_cell_minute_on_the_heel_in_band_is_fully_covered(tmp_path):
-    # End to end: the simulator's single cell, rolling on the heel for 60 s in the band.
+def heel_report(tmp_path, seconds: float) -> dict:
+    """`analyze --zone heel` of the simulator's single cell rolling on the heel for `seconds`."""
     from pfsense.clinical.techniques import Zone
     from pfsense.dsp.report import analyze
     from pfsense.sensors.recording import RecordingWriter, read_recording
@@ -157,11 +157,16 @@ def test_a_single_cell_minute_on_the_heel_in_band_is_fully_covered(tmp_path):
 
     from .scenarios import run
 
-    batch, sensor = run("single", [Segment("rolling", 60.0, zone="heel")], seed=4)
+    batch, sensor = run("single", [Segment("rolling", seconds, zone="heel")], seed=4)
     path = tmp_path / "heel.csv"
     with RecordingWriter(path, sensor.layout, 80, sensor.nominal_calibration, "sim") as writer:
         writer.write(batch)
-    report = analyze(read_recording(path), zone=Zone.HEEL)
+    return analyze(read_recording(path), zone=Zone.HEEL)
+
+
+def test_a_single_cell_minute_on_the_heel_in_band_is_fully_covered(tmp_path):
+    # End to end: the simulator's single cell, rolling on the heel for 60 s in the band.
+    report = heel_report(tmp_path, 60.0)
     assert report["time_in_band_fraction"] > 0.8
     assert report["score"]["coverage"] == 100.0  # was 33: judged on all three zones
     assert not any("not covered" in tip for tip in report["coaching"])
@@ -170,16 +175,5 @@ def test_a_single_cell_minute_on_the_heel_in_band_is_fully_covered(tmp_path):
 def test_a_report_looks_back_over_the_whole_and_names_a_zone_barely_worked(tmp_path):
     # 10 s on the heel, the last thing done: live, the heel under the foot is not "missing",
     # but the session's report says it was not covered (10 of its 30 s).
-    from pfsense.clinical.techniques import Zone
-    from pfsense.dsp.report import analyze
-    from pfsense.sensors.recording import RecordingWriter, read_recording
-    from pfsense.sim import Segment
-
-    from .scenarios import run
-
-    batch, sensor = run("single", [Segment("rolling", 10.0, zone="heel")], seed=4)
-    path = tmp_path / "heel.csv"
-    with RecordingWriter(path, sensor.layout, 80, sensor.nominal_calibration, "sim") as writer:
-        writer.write(batch)
-    report = analyze(read_recording(path), zone=Zone.HEEL)
+    report = heel_report(tmp_path, 10.0)
     assert "heel not covered yet" in report["coaching"]
