@@ -12,8 +12,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pfsense.clinical.doses import rolling_force_n
 from pfsense.clinical.techniques import Technique
-from pfsense.dsp.technique import classify
+from pfsense.dsp.technique import ForceReference, classify
 from tests.scenarios import analyse, calibrate, hold
 
 try:
@@ -68,6 +69,11 @@ def force_and_position_errors(seeds) -> None:
                    f"max {max(position):.2f} mm")  # fmt: skip
 
 
+# The simulated person's own working force, which a still press is told apart by (a trigger
+# point's firm hold or a gentle release).
+PERSON = ForceReference(working_force_n=rolling_force_n())
+
+
 def classification(seeds) -> None:
     for layout in ("plate4", "single"):
         right = total = direction_right = 0
@@ -76,7 +82,7 @@ def classification(seeds) -> None:
                 continue  # a single cell cannot see across from along
             for seed in seeds:
                 outcome = analyse(layout, technique, seed, seconds=90.0)
-                right += classify(outcome.summary) == technique
+                right += classify(outcome.summary, PERSON) == technique
                 total += 1
                 if layout == "plate4" and technique in DIRECTIONS:
                     direction_right += outcome.summary["stroke_direction"] == DIRECTIONS[technique]

@@ -13,12 +13,20 @@ from pfsense.dsp.force_stats import CONTACT_N, FORCE_MAX_N, ForceStats
 from pfsense.dsp.holds import HOLD_MIN_S, HoldTracker
 from pfsense.dsp.rhythm import Oscillation
 
-POSITION_HYSTERESIS_MM = 8.0  # wider than the foot's idle wander (~3 mm), narrower than any stroke
-FORCE_HYSTERESIS_N = 3.0
+POSITION_HYSTERESIS_MM = 6.0  # twice the foot's idle wander (~3 mm), a third of the shortest stroke
+FORCE_HYSTERESIS_N = 1.5
 FORCE_HYSTERESIS_FRACTION = 0.045
 DIRECTION_RATIO = 2.0  # one axis must carry twice the other's motion energy to name a direction
 STILL_RMS_MM = 5.0  # less motion than this is no stroke at all
-HOLD_SWING_FRACTION = 0.16  # single cell: rolling swings the force by ~25 %, a steady press ~10 %
+HOLD_SWING_FRACTION = 0.2  # single cell: rolling swings the force by ~25-40 %, a held press ~10 %
+# Plate: a force swing this large ends a hold even where the ball stays put. A held press swells
+# with the breath by ~10 % of its force; kneading pulses it by more than half (DOMAIN.md, calf
+# release: "periodic force").
+PULSE_SWING_FRACTION = 0.3
+# Kneading: force pulsing by more than half its mean (DOMAIN.md: calf release, periodic force)
+# while the ball travels less than the shortest stroke along or across the sole does.
+PULSE_FRACTION = 0.5
+PULSE_MAX_TRAVEL_MM = 40.0
 
 __all__ = ["SOLE_ZONES", "FeatureConfig", "FeatureTracker"]
 
@@ -112,11 +120,17 @@ class FeatureTracker:
 
     def _blocks(self, loaded, t_s, force_n, force_max_n, x, x_min, x_max, y, y_min, y_max) -> None:
         """Rhythm for every oscillation, then holds block by block."""
-        swings_force = self._osc["force"].feed_many(t_s, force_n, force_n, force_max_n, loaded)
+        # A cycle's force swing is of block means: a block's highest sample adds the tremor
+        # (8-12 Hz, 1-3 N), which on a light press would pass for a stroke.
+        swings_force = self._osc["force"].feed_many(t_s, force_n, force_n, force_n, loaded)
         if self.config.is_plate:
             swings_x = self._osc["x"].feed_many(t_s, x, x_min, x_max, loaded)
             swings_y = self._osc["y"].feed_many(t_s, y, y_min, y_max, loaded)
-            strokes = [a == a or b == b for a, b in zip(swings_x, swings_y, strict=True)]  # not NaN
+            # A stroke moves the ball; kneading the calf pulses the force while it barely moves.
+            strokes = [
+                a == a or b == b or (f == f and f >= PULSE_SWING_FRACTION * force)  # not NaN
+                for a, b, f, force in zip(swings_x, swings_y, swings_force, force_n, strict=True)
+            ]
         else:
             # A steady press wobbles: on a single cell only a swing of a real squeeze or stroke,
             # HOLD_SWING_FRACTION of the force or more, counts.
@@ -158,13 +172,30 @@ class FeatureTracker:
         return "along" if y_rms >= x_rms else "across"
 
     def motion(self) -> Oscillation | None:
-        """The oscillation that carries the rhythm: the dominant axis on a plate, else force."""
+        """The oscillation that carries the rhythm: the dominant axis on a plate, unless the
+        force pulses while the ball barely travels (kneading the calf); else force."""
         if not self._osc:
             return None
         direction = self.stroke_direction()
-        if direction in ("along", "across"):
+        if direction in ("along", "across") and not self.pulsing():
             return self._osc["y" if direction == "along" else "x"]
         return self._osc["force"]
+
+    def pulsing(self) -> bool:
+        """The force swings by PULSE_FRACTION of its mean or more each cycle while the ball
+        travels less than PULSE_MAX_TRAVEL_MM: DOMAIN.md's calf release, "periodic force"."""
+        swing = self.force_oscillation_fraction()
+        if swing is None or swing < PULSE_FRACTION:
+            return False
+        travel = self._position_stroke_mm()
+        return travel is None or travel < PULSE_MAX_TRAVEL_MM
+
+    def _position_stroke_mm(self) -> float | None:
+        """The larger median stroke of the two axes (None on a single cell or before one)."""
+        if not self.config.is_plate or not self._osc:
+            return None
+        strokes = [s for s in (self._osc["x"].stroke(), self._osc["y"].stroke()) if s is not None]
+        return max(strokes) if strokes else None
 
     def force_oscillation_fraction(self) -> float | None:
         """Median peak-to-peak force swing of a cycle, relative to the mean loaded force."""
@@ -199,11 +230,16 @@ class FeatureTracker:
             "rhythm_regularity": _round(motion.regularity() if motion else None, 3),
             "cycles": motion.cycles if motion else 0,
             "stroke_direction": self.stroke_direction(),
+            "pulsing": self.pulsing(),
             "stroke_length_mm": _round(self._stroke_length_mm(), 1),
             "force_swing_fraction": _round(self.force_oscillation_fraction(), 3),
             "holds": [hold.to_dict() for hold in holds],
             "coverage": self.coverage.summary(),
         }
+
+    def summary_holds(self) -> list[dict]:
+        """The holds so far (one in progress included), as in `summary`."""
+        return [hold.to_dict() for hold in self.holds.all_holds()]
 
     def _stroke_length_mm(self) -> float | None:
         direction = self.stroke_direction()

@@ -3,8 +3,12 @@
 import math
 from dataclasses import dataclass
 
+from pfsense.dsp.plate import CONTACT_THRESHOLD_N
+
 HOLD_MIN_S = 10.0  # DOMAIN.md: tender spots are held 15-90 s; 10 s is clearly a hold
-HOLD_MIN_FORCE_N = 20.0
+# Twice the contact threshold (5 N): a foot resting on the ball is not pressing; 10 N (about
+# 1 kg) is the gentlest press myofascial release asks for, on a seated light foot.
+HOLD_MIN_FORCE_N = 2 * CONTACT_THRESHOLD_N
 HOLD_RADIUS_MM = 15.0
 MAX_HOLDS = 1000  # bounded memory: a session has far fewer
 

@@ -8,7 +8,7 @@ import numpy as np
 from pfsense.clinical.techniques import Technique, Zone
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.pipeline import Processed, Processor
-from pfsense.dsp.technique import classify, coaching, score
+from pfsense.dsp.technique import ForceReference, coaching, detect, score
 from pfsense.sensors.recording import Recording, RecordingReader
 
 
@@ -56,15 +56,17 @@ def report(
     rejected_samples: int | None,
     planned: Technique | None = None,
     cadence_per_min: tuple[float, float] | None = None,
+    reference: ForceReference | None = None,
 ) -> dict:
     """Features, technique, score and coaching, with the cleaning counts. With `planned` (a
     routine's segment), the score and coaching are for that technique, against the patient's
-    `cadence_per_min` if given; the technique the data looks like is `detected_technique`."""
+    `cadence_per_min` if given; the technique the data looks like is `detected_technique`.
+    `reference`: the person's own force, which the technique is recognised against."""
     summary = processor.tracker.summary()
     # A report looks back over the whole: a zone barely worked is missing even if worked last
     # (only the live "now", recent_report, spares the zone under the foot).
     summary["coverage"] = {**summary["coverage"], "zone_now": None}
-    judged = _judge(summary, planned, cadence_per_min)
+    judged = _judge(summary, planned, cadence_per_min, reference)
     holds = [
         {k: h[k] for k in ("start_s", "duration_s", "mean_force_n", "x_mm", "y_mm")}
         for h in summary["holds"]
@@ -93,14 +95,23 @@ def report(
     }
 
 
-def recent_report(processor: Processor) -> dict | None:
+def recent_report(processor: Processor, reference: ForceReference | None = None) -> dict | None:
     """The live page's "now": technique, score and coaching over the recent window (see
-    pfsense.dsp.recent). Coverage builds up over a session, so its part is the session's."""
+    pfsense.dsp.recent). Coverage builds up over a session, so its part is the session's; so
+    is the length of a press still going on (a minute's release outlasts the window)."""
     if processor.recent is None:
         return None
-    summary = processor.recent.tracker.summary()
+    recent = processor.recent.tracker
+    summary = recent.summary()
     summary["coverage"] = processor.tracker.coverage.summary()
-    judged = _judge(summary)
+    if recent.duration_s and summary["holds"]:
+        since_s = summary["holds"][0]["start_s"]
+        summary["presses"] = [
+            hold
+            for hold in processor.tracker.summary_holds()
+            if hold["start_s"] + hold["duration_s"] >= since_s
+        ]
+    judged = _judge(summary, reference=reference)
     keys = ("duration_s", "cadence_per_min", "rhythm_regularity", "time_in_band_fraction")
     return {**{key: summary[key] for key in keys}, **judged}
 
@@ -109,12 +120,15 @@ def _judge(
     summary: dict,
     planned: Technique | None = None,
     cadence_per_min: tuple[float, float] | None = None,
+    reference: ForceReference | None = None,
 ) -> dict:
     """Technique, score and coaching for a feature summary."""
-    detected = classify(summary)
+    detection = detect(summary, reference)
+    detected = detection.technique
     technique = planned or detected
     judged = {
         "technique": technique.value if technique else None,
+        "technique_seen": detection.why,
         "score": score(summary, technique, cadence_per_min),
         "coaching": coaching(summary, technique, cadence_per_min),
     }
@@ -144,7 +158,7 @@ def format_report(result: dict, source: str) -> str:
         f"{source}: {num(result['duration_s'], ' s')}, {result['samples']} "
         f"sample{'' if result['samples'] == 1 else 's'} "
         f"({result['rejected_samples']} rejected, {result['lost_samples']} lost)",
-        f"  technique      {result['technique'] or '-'}",
+        f"  technique      {result['technique'] or '-'} ({result['technique_seen']})",
         f"  score          {num(sc['total'], '', 0)} / 100  "
         f"(pressure {num(sc['pressure'], '', 0)}, rhythm {num(sc['rhythm'], '', 0)}, "
         f"coverage {num(sc['coverage'], '', 0)})",

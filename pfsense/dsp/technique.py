@@ -4,50 +4,184 @@ things to do about it. Works on a feature summary (pfsense.dsp.features.FeatureT
 pfsense gives feedback on technique; it does not diagnose or treat.
 """
 
-from pfsense.clinical.doses import AREA_DURATION_S
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pfsense.clinical.doses import AREA_DURATION_S, SLOW_CADENCE_PER_MIN, TRIGGER_POINT_HOLD_S
 from pfsense.clinical.techniques import PROFILES, Technique
 from pfsense.dsp.holds import HOLD_MIN_S
 
-SLOW_CADENCE_PER_MIN = 15.0  # DOMAIN.md: rolling >= 15 cycles/min, deep tissue below
+# Recognition: motion and duration first, force only against the person's own (ForceReference).
 HOLD_SHARE = 0.5  # half the loaded time held still makes it a hold technique
-SQUEEZE_SWING = 0.5  # force swinging by half its mean each cycle: kneading, not rolling
-SQUEEZE_MAX_STROKE_MM = 60.0
 MIN_LOADED_S = 3.0
 MIN_CYCLES = 2  # a rhythm needs a couple of full cycles before it is named
+# DOMAIN.md: tender spots are held 15-90 s; myofascial release is gentle and long, and pfsense
+# asks a minute or more of it (PROFILES). A still press between the two could be either.
+TRIGGER_POINT_MAX_S = TRIGGER_POINT_HOLD_S[1]
+RELEASE_MIN_S = PROFILES[Technique.MYOFASCIAL_RELEASE].duration_s[0]
+# A single cell sees strokes only as force: a held press swells with the breath by 10-20 % of
+# its force, a stroke along the sole changes it by 25-40 %. A slow cycle larger than this, too
+# slow to end a hold (slower than one per HOLD_MIN_S), could be either.
+SWELL_MAX = 0.25
+PRESS_GAP_S = 1.0  # shorter than letting go and pressing again (a second or more off the ball)
+# "Gentle" and "high" are the person's own: below GENTLE_OF_WORKING of their working force is
+# gentle (myofascial release, DOMAIN.md "low-moderate"); from FIRM_OF_WORKING up it is the
+# moderate-high force of a trigger point or deep tissue. In between pfsense does not guess.
+GENTLE_OF_WORKING = 0.75
+FIRM_OF_WORKING = 0.9
+
 WEIGHTS = {"pressure": 0.4, "rhythm": 0.3, "coverage": 0.3}
 ZONE_DOSE_S = AREA_DURATION_S[0]  # DOMAIN.md: 30-120 s per area; 30 s covers it
 STEADY_REGULARITY = 0.6  # below it the cycles vary enough to be told (pfsense.dsp.rhythm)
 
 
-def classify(summary: dict) -> Technique | None:
-    """The technique the data looks like; None with too little loaded time to say."""
+@dataclass(frozen=True)
+class ForceReference:
+    """What force is judged against: the person's own, never one band shared by all techniques.
+    `working_force_n`: the force this person works at (the centre of their own rolling band, as
+    a therapist demonstrated it); `bands_n`: a therapist's band per technique, where set."""
+
+    working_force_n: float | None = None
+    bands_n: Mapping[Technique, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def working_n(self) -> float | None:
+        """The working force given, else the middle of the patient's own rolling band."""
+        if self.working_force_n:
+            return self.working_force_n
+        band = self.bands_n.get(Technique.ROLLING)
+        return math.sqrt(max(band[0], 0.0) * band[1]) or None if band else None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The technique the data looks like (None: cannot tell) and, in a few words, why."""
+
+    technique: Technique | None
+    why: str
+
+
+def classify(summary: dict, reference: ForceReference | None = None) -> Technique | None:
+    """The technique the data looks like; None when there is too little or it is ambiguous."""
+    return detect(summary, reference).technique
+
+
+def detect(summary: dict, reference: ForceReference | None = None) -> Detection:
+    """Motion first (along, across, held still, pulsing force with little travel), then cadence
+    against DOMAIN.md's ranges and hold duration; force only relative to `reference`."""
+    reference = reference or ForceReference()
     loaded_s = summary["loaded_s"] or 0.0
-    mean_n = summary["force_n"]["mean"]
-    if loaded_s < MIN_LOADED_S or mean_n is None:
-        return None
-    low, high = summary["target_band_n"]
-    held_s = sum(hold["duration_s"] for hold in summary["holds"])
-    direction, cadence = summary["stroke_direction"], summary["cadence_per_min"]
-    still = Technique.TRIGGER_POINT if mean_n >= low else Technique.MYOFASCIAL_RELEASE
-    if held_s >= HOLD_SHARE * loaded_s:
-        return still
-    if summary["cycles"] < MIN_CYCLES:
-        # No rhythm yet: still for long enough is a hold; before that, too soon to tell.
-        return still if loaded_s >= HOLD_MIN_S else None
-    swing, stroke = summary["force_swing_fraction"], summary["stroke_length_mm"]
-    if (
-        swing is not None
-        and swing >= SQUEEZE_SWING
-        and (stroke is None or stroke < SQUEEZE_MAX_STROKE_MM)
-    ):
-        return Technique.CALF_RELEASE
+    if loaded_s < MIN_LOADED_S or summary["force_n"]["mean"] is None:
+        return Detection(None, "too little contact yet")
+    holds = summary["holds"]
+    if sum(hold["duration_s"] for hold in holds) >= HOLD_SHARE * loaded_s:
+        swing = summary["force_swing_fraction"]
+        if summary["stroke_direction"] is None and swing is not None and swing > SWELL_MAX:
+            # One cell: slow strokes or a swelling press. A gentle one is a press (myofascial
+            # release is gentle); a firm one strokes (deep tissue is slow and deep).
+            relative = _relative(summary["force_n"]["mean"], reference)
+            if relative == "firm":
+                return Detection(Technique.DEEP_TISSUE, "slow, firm swings of the force")
+            if relative is None:
+                return Detection(
+                    None,
+                    "a press that swells, or strokes slower than 6 a minute: one cell "
+                    "cannot tell which",
+                )
+        # Live, a press still going on is as long as the session has seen it (`presses`).
+        presses = _presses(summary.get("presses") or holds)
+        return _still(max(presses, key=lambda hold: hold["duration_s"]), reference)
+    cadence = summary["cadence_per_min"]
+    if summary["cycles"] < MIN_CYCLES or cadence is None:
+        if loaded_s >= HOLD_MIN_S:
+            return Detection(None, "neither a rhythm nor a hold yet")
+        return Detection(None, "too soon to tell")
+    if summary.get("pulsing"):
+        return Detection(Technique.CALF_RELEASE, f"force pulsing {cadence:.0f} times a minute")
+    direction = summary["stroke_direction"]
     if direction == "across":
-        return Technique.CROSS_FIBER_FRICTION
-    if cadence is None or direction == "none":
-        return still
-    if cadence < SLOW_CADENCE_PER_MIN and mean_n >= (low + high) / 2:
-        return Technique.DEEP_TISSUE
-    return Technique.ROLLING
+        return Detection(Technique.CROSS_FIBER_FRICTION, "strokes across the foot")
+    if direction == "none":
+        return Detection(None, "moving, but less than a stroke")
+    where = "along the foot" if direction == "along" else "(one cell cannot tell their direction)"
+    if cadence >= SLOW_CADENCE_PER_MIN:
+        return Detection(Technique.ROLLING, f"{cadence:.0f} strokes a minute {where}")
+    if _relative(summary["force_n"]["mean"], reference) == "gentle":
+        return Detection(Technique.ROLLING, f"slow, gentle strokes {where}")
+    return Detection(Technique.DEEP_TISSUE, f"{cadence:.0f} slow strokes a minute {where}")
+
+
+def _presses(holds: list[dict]) -> list[dict]:
+    """Holds joined where one begins as the last ends (within PRESS_GAP_S): a swell of the force
+    or a shift of the foot that broke a hold without letting go is still one press."""
+    presses: list[dict] = []
+    for hold in holds:
+        last = presses[-1] if presses else None
+        if (
+            last is not None
+            and hold["start_s"] - (last["start_s"] + last["duration_s"]) < PRESS_GAP_S
+        ):
+            total_s = last["duration_s"] + hold["duration_s"]
+            force_n = (
+                last["mean_force_n"] * last["duration_s"]
+                + hold["mean_force_n"] * hold["duration_s"]
+            ) / total_s
+            end_s = hold["start_s"] + hold["duration_s"]
+            presses[-1] = {**last, "duration_s": end_s - last["start_s"], "mean_force_n": force_n}
+        else:
+            presses.append(hold)
+    return presses
+
+
+def _still(hold: dict, reference: ForceReference) -> Detection:
+    """A hold: by how long it lasts, and in the range where both fit, by the person's force."""
+    held_s, force_n = hold["duration_s"], hold["mean_force_n"]
+    if held_s < RELEASE_MIN_S:
+        return Detection(Technique.TRIGGER_POINT, f"held still for {held_s:.0f} s")
+    if held_s > TRIGGER_POINT_MAX_S:
+        return Detection(Technique.MYOFASCIAL_RELEASE, f"a long still press, {held_s:.0f} s")
+    nearer = _nearer_band(force_n, reference, Technique.TRIGGER_POINT, Technique.MYOFASCIAL_RELEASE)
+    if nearer is not None:
+        return Detection(nearer, f"held {held_s:.0f} s, at the force of the patient's {nearer}")
+    relative = _relative(force_n, reference)
+    if relative == "gentle":
+        return Detection(Technique.MYOFASCIAL_RELEASE, f"held {held_s:.0f} s, gently")
+    if relative == "firm":
+        return Detection(Technique.TRIGGER_POINT, f"held {held_s:.0f} s, firmly")
+    return Detection(
+        None,
+        f"held {held_s:.0f} s: a trigger point or myofascial release (set the patient's "
+        "targets and pfsense can tell them apart)",
+    )
+
+
+def _relative(force_n: float, reference: ForceReference) -> str | None:
+    """ "gentle", "firm" or None (in between, or nothing to judge against)."""
+    working_n = reference.working_n
+    if not working_n:
+        return None
+    if force_n < GENTLE_OF_WORKING * working_n:
+        return "gentle"
+    return "firm" if force_n >= FIRM_OF_WORKING * working_n else None
+
+
+def _nearer_band(force_n: float, reference: ForceReference, *techniques: Technique):
+    """Of techniques whose band the therapist set, the one whose band the force is nearer to
+    (by ratio: 20 N off a 40 N band is far, off a 300 N band near); None unless both are set."""
+    bands = [reference.bands_n.get(technique) for technique in techniques]
+    if any(band is None for band in bands):
+        return None
+    distances = [_ratio_off(force_n, band) for band in bands]
+    if distances[0] == distances[1]:
+        return None
+    return techniques[distances.index(min(distances))]
+
+
+def _ratio_off(force_n: float, band: tuple[float, float]) -> float:
+    low, high = max(band[0], 1e-6), max(band[1], 1e-6)
+    force_n = max(force_n, 1e-6)
+    return max(math.log(low / force_n), math.log(force_n / high), 0.0)
 
 
 def score(

@@ -191,10 +191,12 @@ class Acquisition:
         if not force and now - self._last_metrics_mono < METRICS_EVERY_S:
             return
         self._last_metrics_mono = now
+        session = self.sessions.session
+        reference = session.plan.force_reference() if session is not None else None
         self._metrics = {
             "type": "metrics",
-            **report(self.processor, self.samples(), None),
-            "recent": recent_report(self.processor),
+            **report(self.processor, self.samples(), None, reference=reference),
+            "recent": recent_report(self.processor, reference),
         }
         self.hub.publish(self._metrics)
         self.changed(publish=False)  # the snapshot carries the newest metrics and sample

@@ -89,7 +89,9 @@ class SessionController:
         loop.flush()
         step = session.step
         if session.clock is None:
-            result, status = report(loop.processor, loop.samples(), None), "complete"
+            reference = session.plan.force_reference()
+            result = report(loop.processor, loop.samples(), None, reference=reference)
+            status = "complete"
         else:
             if step is not None and step.phase == "work":  # the segment cut short counts too
                 session.end_segment(step.index, self._segment_report(step.index))

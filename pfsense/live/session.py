@@ -18,6 +18,7 @@ from pfsense.clinical.techniques import Technique
 from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.report import report
+from pfsense.dsp.technique import ForceReference
 from pfsense.live.routine_clock import RoutineClock, Step
 from pfsense.paths import recordings_dir, unused_path
 from pfsense.sensors.base import Sensor
@@ -41,6 +42,14 @@ class SessionPlan:
     foot_mm: float | None = None
     segments: tuple[Segment, ...] = ()
     targets: dict[Technique, Target] = field(default_factory=dict)
+
+    def force_reference(self) -> ForceReference | None:
+        """The patient's own bands, where a therapist set them: techniques are recognised
+        against these (pfsense.dsp.technique), never against one band shared by all."""
+        bands_n = {
+            t: target.band_n for t, target in self.targets.items() if target.source != "default"
+        }
+        return ForceReference(bands_n=bands_n) if bands_n else None
 
     def target(self, technique: Technique) -> Target:
         return self.targets.get(technique) or default_target(technique)
@@ -67,7 +76,12 @@ class SessionPlan:
         segment = self.segments[index]
         cadence = self.target(segment.technique).cadence_per_min
         result = report(
-            processor, samples, None, planned=segment.technique, cadence_per_min=cadence
+            processor,
+            samples,
+            None,
+            planned=segment.technique,
+            cadence_per_min=cadence,
+            reference=self.force_reference(),
         )
         return {**result, "zone": segment.zone.value, "planned_s": segment.duration_s}
 

@@ -124,7 +124,7 @@ def demo_script() -> list[Segment]:
         Segment(Technique.CROSS_FIBER_FRICTION, 30.0, Zone.ARCH),
         Segment(REST, 8.0),
         Segment(Technique.TRIGGER_POINT, 30.0, Zone.HEEL),
-        Segment(Technique.MYOFASCIAL_RELEASE, 40.0, Zone.ARCH),
+        Segment(Technique.MYOFASCIAL_RELEASE, 95.0, Zone.ARCH),  # longer than any trigger point
         Segment(REST, 8.0),
         Segment(Technique.CALF_RELEASE, 30.0, Zone.CALF),
         Segment(REST, 8.0),
