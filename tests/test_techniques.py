@@ -112,3 +112,48 @@ def test_the_corpus_is_named_right_or_not_at_all(layout, seed):
             wrong[(case.technique.value, named.value)] += 1
     assert not wrong
     assert right >= 0.9 * told
+
+
+def routine_detected(tmp_path, script: str, segments) -> list:
+    """A guided routine on the live loop, the simulator unpaced: each segment's detected
+    technique (the live loop steps itself here; nothing else is started)."""
+    from pfsense.live.acquisition import Acquisition
+    from pfsense.live.hub import Hub
+    from pfsense.live.session import SessionPlan
+    from pfsense.sensors import SensorOptions, open_sensor
+    from pfsense.sim.script import parse_script
+
+    options = SensorOptions(layout="plate4", script=parse_script(script), realtime=False)
+    sensor = open_sensor("sim", options)
+    features = FeatureConfig(sensor.rate_hz, True)
+    loop = Acquisition(sensor, Hub(), sensor.nominal_calibration, features, None)
+    sensor.start()
+    try:
+        loop.sessions.start(SessionPlan(segments=tuple(segments)))
+        while loop.sessions.session is not None and loop._step():
+            pass
+    finally:
+        sensor.close()
+    return [s["detected_technique"] for s in loop.sessions.last_session["report"]["segments"]]
+
+
+def test_a_live_routine_judges_a_still_press_against_the_force_worked_at_before(tmp_path):
+    from pfsense.store.routines import Segment as Step
+
+    release = Step(Technique.MYOFASCIAL_RELEASE, Zone.ARCH, 78.0)
+    rolled = [Step(Technique.ROLLING, Zone.ARCH, 40.0), release]
+    script = "rolling:40 force=200; myofascial_release:78 force=60"
+    assert routine_detected(tmp_path, script, rolled) == ["rolling", "myofascial_release"]
+    # The same press with nothing before it to judge its force by: pfsense cannot tell.
+    assert routine_detected(tmp_path, "myofascial_release:78 force=60", [release]) == [None]
+
+
+def test_holds_repeated_spot_after_spot_are_trigger_points_without_a_reference():
+    script = [
+        Segment(Technique.TRIGGER_POINT, 72.0, force_n=120.0),
+        Segment(REST, 4.0),
+        Segment(Technique.TRIGGER_POINT, 70.0, force_n=120.0, x_mm=40.0),
+    ]
+    detection = detect(summary_of("plate4", script))
+    assert detection.technique == Technique.TRIGGER_POINT
+    assert detection.why.startswith("2 holds")

@@ -32,6 +32,10 @@ SCALE_QUANTILE = 0.75
 SCALE_ROWS = 16
 SCALE_BLOCK = 4
 SPIKE_LIMIT_MAX_N = 15.0
+# ... and never above half the smallest shifted value the simulator models (bit 17 flipped), in
+# counts: on a cell more sensitive than ~4400 counts/N (a 10 kg cell: 17,500) 15 N is more
+# than bit 17. There a shifted bit is only 7.5 N, and the limit costs a little real data.
+SHIFTED_BIT_MIN_COUNTS = 1 << 17
 ALL_ONES_MIN_BITS = 16  # 2**n - 1 below this is an ordinary small reading
 
 REASONS = ("saturated", "desync", "timeout", "all_ones", "spike")
@@ -162,8 +166,10 @@ class Cleaner:
 
     def __init__(self, channels: int, counts_per_n: np.ndarray) -> None:
         counts_per_n = np.abs(np.asarray(counts_per_n, dtype=float))
-        self.threshold_counts = SPIKE_THRESHOLD_N * counts_per_n
-        self.ceiling_counts = SPIKE_LIMIT_MAX_N * counts_per_n
+        self.ceiling_counts = np.minimum(
+            SPIKE_LIMIT_MAX_N * counts_per_n, SHIFTED_BIT_MIN_COUNTS / 2
+        )
+        self.threshold_counts = np.minimum(SPIKE_THRESHOLD_N * counts_per_n, self.ceiling_counts)
         self.stats = CleanStats()
         self._channels = channels
         self._held = Batch.empty(channels)  # rows not decided yet

@@ -24,9 +24,10 @@ HOLD_SWING_FRACTION = 0.2  # single cell: rolling swings the force by ~25-40 %, 
 # release: "periodic force").
 PULSE_SWING_FRACTION = 0.3
 # Kneading: force pulsing by more than half its mean (DOMAIN.md: calf release, periodic force)
-# while the ball travels less than the shortest stroke along or across the sole does.
+# while the ball travels less than a rolling stroke along the sole (the simulator's calf moves
+# it 40 mm; rolling strokes are 50 mm and more, and change the force by less than half).
 PULSE_FRACTION = 0.5
-PULSE_MAX_TRAVEL_MM = 40.0
+PULSE_MAX_TRAVEL_MM = 60.0
 
 __all__ = ["SOLE_ZONES", "FeatureConfig", "FeatureTracker"]
 

@@ -91,7 +91,7 @@ def detect(summary: dict, reference: ForceReference | None = None) -> Detection:
                 )
         # Live, a press still going on is as long as the session has seen it (`presses`).
         presses = _presses(summary.get("presses") or holds)
-        return _still(max(presses, key=lambda hold: hold["duration_s"]), reference)
+        return _still(presses, reference)
     cadence = summary["cadence_per_min"]
     if summary["cycles"] < MIN_CYCLES or cadence is None:
         if loaded_s >= HOLD_MIN_S:
@@ -134,8 +134,11 @@ def _presses(holds: list[dict]) -> list[dict]:
     return presses
 
 
-def _still(hold: dict, reference: ForceReference) -> Detection:
-    """A hold: by how long it lasts, and in the range where both fit, by the person's force."""
+def _still(presses: list[dict], reference: ForceReference) -> Detection:
+    """Held still: by how long the longest press lasts; in the range where both fit, by the
+    person's force, else by whether the presses repeat (spot after spot, each 15-90 s, is how
+    DOMAIN.md describes trigger points; a release is one long press)."""
+    hold = max(presses, key=lambda press: press["duration_s"])
     held_s, force_n = hold["duration_s"], hold["mean_force_n"]
     if held_s < RELEASE_MIN_S:
         return Detection(Technique.TRIGGER_POINT, f"held still for {held_s:.0f} s")
@@ -149,6 +152,8 @@ def _still(hold: dict, reference: ForceReference) -> Detection:
         return Detection(Technique.MYOFASCIAL_RELEASE, f"held {held_s:.0f} s, gently")
     if relative == "firm":
         return Detection(Technique.TRIGGER_POINT, f"held {held_s:.0f} s, firmly")
+    if len(presses) > 1:
+        return Detection(Technique.TRIGGER_POINT, f"{len(presses)} holds, up to {held_s:.0f} s")
     return Detection(
         None,
         f"held {held_s:.0f} s: a trigger point or myofascial release (set the patient's "

@@ -191,8 +191,7 @@ class Acquisition:
         if not force and now - self._last_metrics_mono < METRICS_EVERY_S:
             return
         self._last_metrics_mono = now
-        session = self.sessions.session
-        reference = session.plan.force_reference() if session is not None else None
+        reference = self.sessions.force_reference()
         self._metrics = {
             "type": "metrics",
             **report(self.processor, self.samples(), None, reference=reference),

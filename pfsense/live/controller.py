@@ -13,6 +13,7 @@ from pfsense.clinical.techniques import Zone
 from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.report import report, routine_summary
+from pfsense.dsp.technique import ForceReference
 from pfsense.errors import ConfigError, LiveStateError
 from pfsense.live.session import LiveSession, SessionPlan
 from pfsense.sensors.batch import Batch
@@ -59,6 +60,22 @@ class SessionController:
     def describe(self) -> dict | None:
         return self.session.describe() if self.session else None
 
+    def force_reference(self) -> ForceReference:
+        """The person's own force, which techniques are recognised against: the bands their
+        therapist set, and their working force in this session: the segments done so far,
+        weighted by time pressed (never the work being judged: against itself it is neither
+        gentle nor firm)."""
+        session = self.session
+        done = [
+            (r["loaded_s"] or 0.0, r["force_n"]["mean"])
+            for r in (session.segment_reports if session else [])
+            if r["force_n"]["mean"] is not None
+        ]
+        loaded_s = sum(seconds for seconds, _ in done)
+        working_n = sum(seconds * mean for seconds, mean in done) / loaded_s if loaded_s else None
+        bands_n = session.plan.own_bands_n() if session else {}
+        return ForceReference(working_n, bands_n)
+
     def refuse_during_session(self, doing: str) -> None:
         if self.session is not None:
             raise LiveStateError(f"stop the session before {doing}")
@@ -89,8 +106,7 @@ class SessionController:
         loop.flush()
         step = session.step
         if session.clock is None:
-            reference = session.plan.force_reference()
-            result = report(loop.processor, loop.samples(), None, reference=reference)
+            result = report(loop.processor, loop.samples(), None, reference=self.force_reference())
             status = "complete"
         else:
             if step is not None and step.phase == "work":  # the segment cut short counts too
@@ -144,4 +160,6 @@ class SessionController:
         return plan.segment_features(index, sensor.rate_hz, sensor.layout.is_plate)
 
     def _segment_report(self, index: int) -> dict:
-        return self.session.plan.segment_report(index, self.loop.processor, self.loop.samples())
+        return self.session.plan.segment_report(
+            index, self.loop.processor, self.loop.samples(), self.force_reference()
+        )

@@ -43,13 +43,12 @@ class SessionPlan:
     segments: tuple[Segment, ...] = ()
     targets: dict[Technique, Target] = field(default_factory=dict)
 
-    def force_reference(self) -> ForceReference | None:
-        """The patient's own bands, where a therapist set them: techniques are recognised
-        against these (pfsense.dsp.technique), never against one band shared by all."""
-        bands_n = {
+    def own_bands_n(self) -> dict[Technique, tuple[float, float]]:
+        """The bands a therapist set for this patient (not the defaults): techniques are
+        recognised against these (pfsense.dsp.technique), never one band shared by all."""
+        return {
             t: target.band_n for t, target in self.targets.items() if target.source != "default"
         }
-        return ForceReference(bands_n=bands_n) if bands_n else None
 
     def target(self, technique: Technique) -> Target:
         return self.targets.get(technique) or default_target(technique)
@@ -71,7 +70,9 @@ class SessionPlan:
             config = replace(config, asked_zones=(segment.zone,))
         return config
 
-    def segment_report(self, index: int, processor, samples: int) -> dict:
+    def segment_report(
+        self, index: int, processor, samples: int, reference: ForceReference | None = None
+    ) -> dict:
         """A segment's report, scored for its technique against the patient's cadence."""
         segment = self.segments[index]
         cadence = self.target(segment.technique).cadence_per_min
@@ -81,7 +82,7 @@ class SessionPlan:
             None,
             planned=segment.technique,
             cadence_per_min=cadence,
-            reference=self.force_reference(),
+            reference=reference,
         )
         return {**result, "zone": segment.zone.value, "planned_s": segment.duration_s}
 
