@@ -388,11 +388,22 @@ def _stop_on_signals(live) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
+MAX_RECORD_S = 12 * 3600.0  # far more than a session (minutes); 12 h of plate4 is ~240 MB
+MAX_DIAGNOSE_S = 600.0
+
+
+def _check_seconds(seconds: float, most_s: float) -> None:
+    """A duration that ends: positive, finite and at most `most_s` (1e999 would run forever)."""
+    if not 0 < seconds <= most_s:
+        raise ConfigError(
+            f"--seconds {seconds:g}: expected a duration above 0 and at most {most_s:g} s"
+        )
+
+
 def cmd_record(args: argparse.Namespace) -> int:
     from pfsense.sensors.recording import RecordingWriter
 
-    if not args.seconds > 0:
-        raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
+    _check_seconds(args.seconds, MAX_RECORD_S)
     from pfsense.paths import data_dir
     from pfsense.sensors import open_sensor
 
@@ -460,8 +471,7 @@ def cmd_sensors(args: argparse.Namespace) -> int:
     from pfsense.sensors import available_sensors, open_sensor
 
     if args.diagnose:
-        if not args.seconds > 0:
-            raise ConfigError(f"--seconds {args.seconds:g}: expected a positive duration")
+        _check_seconds(args.seconds, MAX_DIAGNOSE_S)
         from pfsense.sensors.diagnose import diagnose, format_report
 
         print(format_report(diagnose(open_sensor(args.sensor, sensor_options(args)), args.seconds)))

@@ -8,7 +8,8 @@ import sys
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from pfsense.errors import ConfigError
+from pfsense.errors import ConfigError, InvalidInput
+from pfsense.store import checks
 
 TECHNIQUE_NAMES = (
     "rolling", "deep_tissue", "cross_fiber_friction", "myofascial_release", "trigger_point",
@@ -32,16 +33,16 @@ def add_commands(commands) -> None:
     add.add_argument("--severity", default="mild", help="mild (2-3 a week) or chronic (daily)")
     add.add_argument("--notes", default="")
     show = actions.add_parser("show", help="a patient's targets, routine, sessions, adherence")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=_row_id)
     target = actions.add_parser("target", help="set a patient's target for a technique")
-    target.add_argument("id", type=int)
+    target.add_argument("id", type=_row_id)
     target.add_argument("technique", choices=TECHNIQUE_NAMES)
     target.add_argument("low_n", type=float, metavar="LOW")
     target.add_argument("high_n", type=float, metavar="HIGH")
     target.add_argument("--cadence", nargs=2, type=float, metavar=("LOW", "HIGH"))
     target.add_argument("--duration-s", type=float, default=60.0)
     delete = actions.add_parser("delete", help="delete a patient and all their sessions")
-    delete.add_argument("id", type=int)
+    delete.add_argument("id", type=_row_id)
     delete.add_argument("--yes", action="store_true", help="really: nothing is kept")
     patients.set_defaults(handler=cmd_patients)
 
@@ -51,7 +52,7 @@ def add_commands(commands) -> None:
         description="Export from the database: `session ID --format csv|json` or `history ID`.",
     )
     export.add_argument("what", choices=("session", "history"))
-    export.add_argument("id", type=int, help="the session's or the patient's id")
+    export.add_argument("id", type=_row_id, help="the session's or the patient's id")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(handler=cmd_export)
@@ -62,7 +63,7 @@ def add_commands(commands) -> None:
         description="Copy a recording into the data directory and store it as a session.",
     )
     imported.add_argument("file")
-    imported.add_argument("--patient", type=int, help="the patient it belongs to")
+    imported.add_argument("--patient", type=_row_id, help="the patient it belongs to")
     imported.add_argument(
         "--plate-mm",
         nargs="+",
@@ -219,3 +220,11 @@ def _store(args: argparse.Namespace):
     home = data_dir(args.data_dir)
     with closing(connect(home)) as connection:
         yield connection, home
+
+
+def _row_id(text: str) -> int:
+    """An id on the command line: argparse prints the message and exits 2 (no traceback)."""
+    try:
+        return checks.row_id("id", text)
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("id: ")) from None

@@ -7,7 +7,7 @@ from pfsense.clinical.techniques import Zone
 from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.live.hub import Event
 from pfsense.live.session import SessionPlan
-from pfsense.store import patients, routines, targets
+from pfsense.store import checks, patients, routines, targets
 from pfsense.web.db import get_db
 from pfsense.web.security import json_body
 from pfsense.web.streams import HEARTBEAT, HEARTBEAT_S, RECONNECT_MS
@@ -42,8 +42,7 @@ def session_plan(body: dict) -> SessionPlan:
     patient_id = body.get("patient_id")
     if patient_id is None:
         return SessionPlan()
-    if isinstance(patient_id, bool) or not isinstance(patient_id, int):
-        raise BadRequest(f"patient_id must be a whole number, got {patient_id!r}")
+    patient_id = checks.row_id("patient_id", patient_id)
     connection = get_db()
     patient = patients.get_patient(connection, patient_id)
     segments = ()

@@ -33,7 +33,14 @@ def init_app(app: Flask) -> None:
 
 
 def _http_error(error: HTTPException):
-    return _respond(error.code or 500, error.name, error.description)
+    description = error.description
+    if error.code == 404 and request.path.startswith("/api/") and request.url_rule is None:
+        # No route matched: an unknown path, or an id out of range (1 to 2**63 - 1).
+        description = (
+            f"nothing at {request.path[:80]}: check the address (ids are whole numbers from 1 "
+            "to 9223372036854775807)"
+        )
+    return _respond(error.code or 500, error.name, description)
 
 
 def _pfsense_error(error: PfsenseError):

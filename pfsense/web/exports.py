@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest
 
 from pfsense.errors import ConfigError
 from pfsense.sensors.layout import parse_plate_mm
-from pfsense.store import exports
+from pfsense.store import checks, exports
 from pfsense.web.auth import therapist_required
 from pfsense.web.db import get_db
 
@@ -20,16 +20,17 @@ bp = Blueprint("exports", __name__, url_prefix="/api")
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024  # an hour of plate4 at 80 SPS is 20 MB
 COPY_BYTES = 1024 * 1024  # the request body goes to the file this much at a time
+MAX_NAME_CHARS = 120  # a file name a person gave it; the file system takes 255 bytes
 
 
-@bp.get("/sessions/<int:session_id>/samples.csv")
+@bp.get("/sessions/<id:session_id>/samples.csv")
 @therapist_required
 def session_samples(session_id: int):
     pieces = exports.session_samples_csv(get_db(), _data_dir(), session_id)
     return _download(pieces, "text/csv", f"pfsense-session-{session_id}.csv")
 
 
-@bp.get("/sessions/<int:session_id>/report.json")
+@bp.get("/sessions/<id:session_id>/report.json")
 @therapist_required
 def session_report(session_id: int):
     document = exports.session_report(get_db(), _data_dir(), session_id)
@@ -37,7 +38,7 @@ def session_report(session_id: int):
     return _download(text, "application/json", f"pfsense-session-{session_id}.json")
 
 
-@bp.get("/patients/<int:patient_id>/history.csv")
+@bp.get("/patients/<id:patient_id>/history.csv")
 @therapist_required
 def patient_history(patient_id: int):
     text = exports.history_csv(get_db(), patient_id)
@@ -53,10 +54,12 @@ def import_recording():
         raise BadRequest("send the recording's CSV as the request body")
     if length > MAX_IMPORT_BYTES:
         raise BadRequest(f"the recording is {length} bytes; at most {MAX_IMPORT_BYTES}")
-    patient_id = request.args.get("patient_id", type=int)
+    given = request.args.get("patient_id")
+    patient_id = None if given in (None, "") else checks.row_id("patient_id", given)
     plate_mm = _plate_mm(request.args.get("plate_mm", ""))
     with tempfile.TemporaryDirectory(prefix="pfsense-import-") as folder:
-        name = Path(request.args.get("name", "recording.csv")).name or "recording.csv"
+        given = checks.text("name", request.args.get("name", "recording.csv"), MAX_NAME_CHARS)
+        name = Path(given).name or "recording.csv"
         path = Path(folder) / name
         with open(path, "wb") as file:  # a piece at a time: the body is never all in memory
             shutil.copyfileobj(request.stream, file, COPY_BYTES)

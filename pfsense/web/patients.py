@@ -33,7 +33,7 @@ def add_patient():
     return jsonify(patient=patient.to_dict()), 201
 
 
-@bp.get("/patients/<int:patient_id>")
+@bp.get("/patients/<id:patient_id>")
 def show_patient(patient_id: int):
     connection = get_db()
     patient = patients.get_patient(connection, patient_id)
@@ -48,7 +48,7 @@ def show_patient(patient_id: int):
     )
 
 
-@bp.put("/patients/<int:patient_id>")
+@bp.put("/patients/<id:patient_id>")
 @therapist_required
 def edit_patient(patient_id: int):
     connection = get_db()
@@ -57,14 +57,14 @@ def edit_patient(patient_id: int):
     return jsonify(patient=patient.to_dict())
 
 
-@bp.delete("/patients/<int:patient_id>")
+@bp.delete("/patients/<id:patient_id>")
 @therapist_required
 def delete_patient(patient_id: int):
     patients.delete_patient(get_db(), patient_id)
     return jsonify(deleted=patient_id)
 
 
-@bp.put("/patients/<int:patient_id>/targets/<technique>")
+@bp.put("/patients/<id:patient_id>/targets/<technique>")
 @therapist_required
 def set_target(patient_id: int, technique: str):
     connection = get_db()
@@ -78,7 +78,7 @@ def set_target(patient_id: int, technique: str):
     return jsonify(target=target.to_dict())
 
 
-@bp.put("/patients/<int:patient_id>/routine")
+@bp.put("/patients/<id:patient_id>/routine")
 @therapist_required
 def set_routine(patient_id: int):
     connection = get_db()
@@ -88,14 +88,14 @@ def set_routine(patient_id: int):
     return jsonify(routine=[s.to_dict() for s in segments])
 
 
-@bp.get("/sessions/<int:session_id>")
+@bp.get("/sessions/<id:session_id>")
 def show_session(session_id: int):
     connection = get_db()
     session = sessions.get_session(connection, session_id)
     return jsonify(session=session.to_dict(), segments=sessions.segments_of(connection, session_id))
 
 
-@bp.get("/sessions/<int:session_id>/trace")
+@bp.get("/sessions/<id:session_id>/trace")
 def session_trace(session_id: int):
     """Every sample's force (and position), for the live page's replay, streamed in pieces."""
     data_dir = Path(current_app.config["PFSENSE_DATA_DIR"])

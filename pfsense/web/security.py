@@ -95,6 +95,10 @@ def json_body(limit_bytes: int | None = None) -> dict:
         where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
         reason = error.msg if hasattr(error, "msg") else "not UTF-8"
         raise BadRequest(f"request body is not valid JSON: {reason}{where}") from None
+    except RecursionError:
+        raise BadRequest("request body is nested too deeply; pfsense's requests are flat") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's limit)
+        raise BadRequest("request body has a number with too many digits") from None
     if not isinstance(body, dict):
         raise BadRequest(f"expected a JSON object, got {type(body).__name__}")
     return body

@@ -20,7 +20,7 @@ def page():
     return render_template("therapist.html", sensor=_live().snapshot.sensor)
 
 
-@bp.get("/patients/<int:patient_id>")
+@bp.get("/patients/<id:patient_id>")
 def patient_page(patient_id: int):
     return render_template("patient.html", patient_id=patient_id)
 
