@@ -134,7 +134,11 @@ def routine_detected(tmp_path, script: str, segments) -> list:
             pass
     finally:
         sensor.close()
-    return [s["detected_technique"] for s in loop.sessions.last_session["report"]["segments"]]
+    segments = loop.sessions.last_session["report"]["segments"]
+    # The segment is scored as what was asked; what it looked like is said beside it.
+    assert all(s["technique_seen"] == "the routine's segment" for s in segments)
+    assert all(s["detected_seen"] for s in segments)
+    return [s["detected_technique"] for s in segments]
 
 
 def test_a_live_routine_judges_a_still_press_against_the_force_worked_at_before(tmp_path):
@@ -146,6 +150,9 @@ def test_a_live_routine_judges_a_still_press_against_the_force_worked_at_before(
     assert routine_detected(tmp_path, script, rolled) == ["rolling", "myofascial_release"]
     # The same press with nothing before it to judge its force by: pfsense cannot tell.
     assert routine_detected(tmp_path, "myofascial_release:78 force=60", [release]) == [None]
+    # A hold before is no yardstick: two releases at one force are not one firm, one gentle.
+    two = "myofascial_release:78 force=60; myofascial_release:78 force=60"
+    assert routine_detected(tmp_path, two, [release, release]) == [None, None]
 
 
 def test_holds_repeated_spot_after_spot_are_trigger_points_without_a_reference():
@@ -157,3 +164,51 @@ def test_holds_repeated_spot_after_spot_are_trigger_points_without_a_reference()
     detection = detect(summary_of("plate4", script))
     assert detection.technique == Technique.TRIGGER_POINT
     assert detection.why.startswith("2 holds")
+
+
+def test_trigger_points_spot_after_spot_without_lifting_are_not_one_long_release():
+    script = [
+        Segment(Technique.TRIGGER_POINT, 40.0, Zone.HEEL),
+        Segment(Technique.TRIGGER_POINT, 40.0, Zone.ARCH),
+        Segment(Technique.TRIGGER_POINT, 40.0, Zone.FOREFOOT),
+    ]
+    assert classify(summary_of("plate4", script)) == Technique.TRIGGER_POINT
+
+
+def test_a_rolling_band_gives_the_working_force_a_press_is_judged_by():
+    summary = summary_of("plate4", [Segment(Technique.MYOFASCIAL_RELEASE, 78.0, force_n=60.0)])
+    own = ForceReference(bands_n={Technique.ROLLING: (180.0, 240.0)})  # works at ~210 N
+    assert own.working_n == 210.0
+    assert classify(summary, own) == Technique.MYOFASCIAL_RELEASE
+    assert ForceReference(bands_n={Technique.ROLLING: (0.0, 50.0)}).working_n == 25.0
+    assert ForceReference(bands_n={Technique.ROLLING: (-10.0, -5.0)}).working_n is None
+    assert ForceReference(bands_n={Technique.ROLLING: (300.0, 50.0)}).working_n == 175.0
+
+
+def test_the_live_now_sees_a_press_as_long_as_it_has_lasted():
+    """The recent window is 30 s; a release of 100 s is judged by its whole length."""
+    from pfsense.dsp.recent import RECENT_WINDOW_S
+    from pfsense.dsp.report import recent_report
+
+    batch, sensor = run("plate4", [Segment(Technique.MYOFASCIAL_RELEASE, 100.0)], 6)
+    processor = Processor(
+        sensor.layout, sensor.nominal_calibration, sensor.rate_hz,
+        recent_window_s=RECENT_WINDOW_S,
+    )  # fmt: skip
+    processor.process(batch.select(slice(0, int(97 * sensor.rate_hz))))  # still pressing
+    now = recent_report(processor)
+    assert now["technique"] == "myofascial_release"
+    assert now["technique_seen"].startswith("a long still press")
+
+
+def test_the_report_line_says_what_the_technique_was_recognised_from(tmp_path):
+    from pfsense.dsp.report import format_report
+
+    batch, sensor = run("plate4", [Segment(Technique.ROLLING, 40.0)], 3)
+    processor = Processor(sensor.layout, sensor.nominal_calibration, sensor.rate_hz)
+    processor.process(batch)
+    processor.finish()
+    text = format_report(report(processor, len(batch), 0), "x.csv")
+    assert "technique      rolling, from 33 strokes a minute along the foot" in text
+    unsure = summary_of("plate4", [Segment(Technique.MYOFASCIAL_RELEASE, 78.0, force_n=60.0)])
+    assert detect(unsure).why.startswith("held 7")

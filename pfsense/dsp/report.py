@@ -43,7 +43,12 @@ def analyze(
         samples += len(batch)
         rejected_samples += _rejected(processor.process(batch))
     rejected_samples += _rejected(processor.finish())
-    return report(processor, samples, rejected_samples)
+    # A band given is the person's own (as a patient's free session uses their rolling band):
+    # a still press is judged gentle or firm against its middle.
+    reference = (
+        ForceReference(bands_n={Technique.ROLLING: target_band_n}) if target_band_n else None
+    )
+    return report(processor, samples, rejected_samples, reference=reference)
 
 
 def _rejected(rows: Processed) -> int:
@@ -128,12 +133,14 @@ def _judge(
     technique = planned or detected
     judged = {
         "technique": technique.value if technique else None,
-        "technique_seen": detection.why,
+        # What the technique was recognised from; for a routine's segment, what was asked.
+        "technique_seen": detection.why if planned is None else "the routine's segment",
         "score": score(summary, technique, cadence_per_min),
         "coaching": coaching(summary, technique, cadence_per_min),
     }
     if planned is not None:
         judged["detected_technique"] = detected.value if detected else None
+        judged["detected_seen"] = detection.why
     return judged
 
 
@@ -158,7 +165,7 @@ def format_report(result: dict, source: str) -> str:
         f"{source}: {num(result['duration_s'], ' s')}, {result['samples']} "
         f"sample{'' if result['samples'] == 1 else 's'} "
         f"({result['rejected_samples']} rejected, {result['lost_samples']} lost)",
-        f"  technique      {result['technique'] or '-'} ({result['technique_seen']})",
+        f"  technique      {_technique_line(result)}",
         f"  score          {num(sc['total'], '', 0)} / 100  "
         f"(pressure {num(sc['pressure'], '', 0)}, rhythm {num(sc['rhythm'], '', 0)}, "
         f"coverage {num(sc['coverage'], '', 0)})",
@@ -194,3 +201,10 @@ def routine_summary(segments: list[dict]) -> dict:
         "score": {"total": round(sum(w * v for w, v in scored) / weight, 1) if weight else None},
         "segments": segments,
     }
+
+
+def _technique_line(result: dict) -> str:
+    """`rolling, from 33 strokes a minute along the foot`, or `cannot tell: ...`."""
+    if result["technique"] is None:
+        return f"cannot tell: {result['technique_seen']}"
+    return f"{result['technique']}, from {result['technique_seen']}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pfsense.clinical.doses import AREA_DURATION_S, SLOW_CADENCE_PER_MIN, TRIGGER_POINT_HOLD_S
 from pfsense.clinical.techniques import PROFILES, Technique
-from pfsense.dsp.holds import HOLD_MIN_S
+from pfsense.dsp.holds import HOLD_MIN_S, HOLD_RADIUS_MM
 
 # Recognition: motion and duration first, force only against the person's own (ForceReference).
 HOLD_SHARE = 0.5  # half the loaded time held still makes it a hold technique
@@ -47,11 +47,15 @@ class ForceReference:
 
     @property
     def working_n(self) -> float | None:
-        """The working force given, else the middle of the patient's own rolling band."""
+        """The working force given, else the middle of the patient's own rolling band (None for a
+        band that is no force at all)."""
         if self.working_force_n:
             return self.working_force_n
         band = self.bands_n.get(Technique.ROLLING)
-        return math.sqrt(max(band[0], 0.0) * band[1]) or None if band else None
+        if band is None:
+            return None
+        low, high = sorted(band)
+        return (low + high) / 2 if high > 0 else None
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def detect(summary: dict, reference: ForceReference | None = None) -> Detection:
         return Detection(Technique.CROSS_FIBER_FRICTION, "strokes across the foot")
     if direction == "none":
         return Detection(None, "moving, but less than a stroke")
-    where = "along the foot" if direction == "along" else "(one cell cannot tell their direction)"
+    where = "along the foot" if direction == "along" else "(direction unseen on one cell)"
     if cadence >= SLOW_CADENCE_PER_MIN:
         return Detection(Technique.ROLLING, f"{cadence:.0f} strokes a minute {where}")
     if _relative(summary["force_n"]["mean"], reference) == "gentle":
@@ -113,14 +117,16 @@ def detect(summary: dict, reference: ForceReference | None = None) -> Detection:
 
 
 def _presses(holds: list[dict]) -> list[dict]:
-    """Holds joined where one begins as the last ends (within PRESS_GAP_S): a swell of the force
-    or a shift of the foot that broke a hold without letting go is still one press."""
+    """Holds joined where one begins as the last ends (within PRESS_GAP_S) at the same spot: a
+    swell of the force that broke a hold without letting go is still one press; moving on to
+    the next tender spot without lifting the foot is another hold."""
     presses: list[dict] = []
     for hold in holds:
         last = presses[-1] if presses else None
         if (
             last is not None
             and hold["start_s"] - (last["start_s"] + last["duration_s"]) < PRESS_GAP_S
+            and _same_spot(last, hold)
         ):
             total_s = last["duration_s"] + hold["duration_s"]
             force_n = (
@@ -134,30 +140,38 @@ def _presses(holds: list[dict]) -> list[dict]:
     return presses
 
 
+def _same_spot(one: dict, other: dict) -> bool:
+    """Within HOLD_RADIUS_MM on a plate; a single cell cannot tell spots apart."""
+    if one.get("x_mm") is None or other.get("x_mm") is None:
+        return True
+    distance_mm = math.hypot(one["x_mm"] - other["x_mm"], one["y_mm"] - other["y_mm"])
+    return distance_mm <= HOLD_RADIUS_MM
+
+
 def _still(presses: list[dict], reference: ForceReference) -> Detection:
     """Held still: by how long the longest press lasts; in the range where both fit, by the
     person's force, else by whether the presses repeat (spot after spot, each 15-90 s, is how
     DOMAIN.md describes trigger points; a release is one long press)."""
     hold = max(presses, key=lambda press: press["duration_s"])
     held_s, force_n = hold["duration_s"], hold["mean_force_n"]
-    if held_s < RELEASE_MIN_S:
-        return Detection(Technique.TRIGGER_POINT, f"held still for {held_s:.0f} s")
     if held_s > TRIGGER_POINT_MAX_S:
         return Detection(Technique.MYOFASCIAL_RELEASE, f"a long still press, {held_s:.0f} s")
     nearer = _nearer_band(force_n, reference, Technique.TRIGGER_POINT, Technique.MYOFASCIAL_RELEASE)
     if nearer is not None:
-        return Detection(nearer, f"held {held_s:.0f} s, at the force of the patient's {nearer}")
+        return Detection(nearer, f"held {held_s:.0f} s at the force of the patient's {nearer}")
     relative = _relative(force_n, reference)
-    if relative == "gentle":
+    if relative == "gentle":  # a trigger point is moderate-high force (DOMAIN.md)
         return Detection(Technique.MYOFASCIAL_RELEASE, f"held {held_s:.0f} s, gently")
+    if held_s < RELEASE_MIN_S:
+        return Detection(Technique.TRIGGER_POINT, f"held still for {held_s:.0f} s")
     if relative == "firm":
         return Detection(Technique.TRIGGER_POINT, f"held {held_s:.0f} s, firmly")
     if len(presses) > 1:
         return Detection(Technique.TRIGGER_POINT, f"{len(presses)} holds, up to {held_s:.0f} s")
     return Detection(
         None,
-        f"held {held_s:.0f} s: a trigger point or myofascial release (set the patient's "
-        "targets and pfsense can tell them apart)",
+        f"held {held_s:.0f} s, which fits a trigger point or myofascial release; the person's "
+        "own force tells them apart (their targets, or a rolling segment before)",
     )
 
 

@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pfsense.clinical.techniques import Zone
+from pfsense.clinical.techniques import Technique, Zone
 from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.report import report, routine_summary
@@ -62,15 +62,15 @@ class SessionController:
 
     def force_reference(self) -> ForceReference:
         """The person's own force, which techniques are recognised against: the bands their
-        therapist set, and their working force in this session: the segments done so far,
-        weighted by time pressed (never the work being judged: against itself it is neither
-        gentle nor firm)."""
+        therapist set, and their working force in this session: the rolling segments done so
+        far, weighted by time pressed (never the work being judged: against itself it is
+        neither gentle nor firm)."""
         session = self.session
         done = [
             (r["loaded_s"] or 0.0, r["force_n"]["mean"])
             for r in (session.segment_reports if session else [])
-            if r["force_n"]["mean"] is not None
-        ]
+            if r["force_n"]["mean"] is not None and r["technique"] == Technique.ROLLING
+        ]  # the force they roll at: a hold before is what is being told apart, not a yardstick
         loaded_s = sum(seconds for seconds, _ in done)
         working_n = sum(seconds * mean for seconds, mean in done) / loaded_s if loaded_s else None
         bands_n = session.plan.own_bands_n() if session else {}

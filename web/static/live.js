@@ -169,10 +169,13 @@
     if (m.coverage) showCoverage(m.coverage);
     const now = m.recent || m;
     // The first seconds of a window are too few to name a technique: the session's stands in.
+    // Once the window holds 10 s, its "cannot tell" stands: the session's older technique
+    // would say something no longer true.
+    const judged = now.technique || (now.duration_s || 0) >= 10 ? now : m;
     const technique = document.getElementById("technique");
-    technique.textContent = (now.technique || m.technique || "-").replace(/_/g, " ");
+    technique.textContent = (judged.technique || "-").replace(/_/g, " ");
     // What it was recognised from, or why pfsense cannot tell (a tap or hover shows it).
-    technique.title = (now.technique ? now.technique_seen : m.technique_seen) || "";
+    technique.title = judged.technique_seen || "";
     document.getElementById("score").textContent = now.score && now.score.total !== null ? Math.round(now.score.total) : "-";
     document.getElementById("cadence").textContent = now.cadence_per_min ? Math.round(now.cadence_per_min) + "/min" : "-";
     document.getElementById("regularity").textContent =
