@@ -78,7 +78,7 @@ def test_serve_help_documents_the_safe_default_host():
         ),
         (
             ["record", "--seconds", "-1", "-o", "x.csv"],
-            "--seconds -1: expected a positive duration",
+            "--seconds -1: expected a duration above 0 and at most 43200 s",
         ),
         (
             ["record", "--seconds", "1", "-o", "/nonexistent/dir/x.csv", "--fast"],
@@ -92,7 +92,10 @@ def test_serve_help_documents_the_safe_default_host():
         (["serve", "--port", "70000"], "70000 is out of range: expected 0 to 65535"),
         (["serve", "--host", "999.1.1.1"], "--host must be an address of this computer"),
         (["--data-dir", "/proc/no/such", "serve"], "cannot use data directory /proc/no/such"),
-        (["sensors", "--diagnose", "--seconds", "0"], "--seconds 0: expected a positive duration"),
+        (
+            ["sensors", "--diagnose", "--seconds", "0"],
+            "--seconds 0: expected a duration above 0 and at most 600 s",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(tmp_path, args, message):

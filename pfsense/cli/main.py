@@ -276,6 +276,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     home = data_dir(args.data_dir)
     from pfsense.live.cues import CuePins
+    from pfsense.paths import DataDirLock
+
+    lock = DataDirLock(home)
+    lock.acquire()  # before the store is opened: a second server must not touch the first's
 
     # Refuse a bad --target, --foot-mm or --cues before touching the sensor.
     target_band_arg(args.target)
@@ -321,6 +325,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         live.stop()
         streams.close()
         server.close()
+        lock.release()
     return 0
 
 
@@ -485,6 +490,8 @@ def cmd_sensors(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Everything pfsense writes (database, recordings, exports, keys) is for its user alone.
+    os.umask(0o077)
     try:
         return args.handler(args)
     except PfsenseError as error:

@@ -125,7 +125,7 @@ def _home_of(user: str) -> Path:
 def cmd_patients(args: argparse.Namespace) -> int:
     from pfsense.store import patients, targets
 
-    with _store(args) as (connection, _home):
+    with _store(args) as (connection, home):
         if args.action == "list":
             rows = [p.to_dict() for p in patients.list_patients(connection)]
             _print_rows(rows, args.json, ("id", "name", "severity", "foot_mm", "affected_foot"))
@@ -145,8 +145,8 @@ def cmd_patients(args: argparse.Namespace) -> int:
         elif args.action == "delete":
             if not args.yes:
                 raise ConfigError("deleting removes the patient and every session: add --yes")
-            patients.delete_patient(connection, args.id)
-            print(f"patient {args.id} deleted")
+            removed = patients.delete_patient(connection, args.id, home)
+            print(f"patient {args.id} deleted, with {removed} recording(s)")
     return 0
 
 

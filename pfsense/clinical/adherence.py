@@ -1,10 +1,10 @@
 """Adherence: sessions done against the plan (mild: 2-3 a week; chronic: daily; or the therapist's
 own, pfsense.clinical.doses.SESSIONS_PER_WEEK), week by week, and the current streak.
 
-Weeks run Monday to Sunday, and a week counts the days with at least one complete session: two
-sessions in one day count once, as the plan is about spreading the work over the week. A daily
-plan's streak counts days in a row with a session; any other plan's counts weeks in a row that met
-it. The week in progress never breaks a streak.
+Weeks run Monday to Sunday, days are the device's local days, and a week counts the days with
+at least one complete session: two sessions in one day count once, as the plan is about
+spreading the work over the week. A daily plan's streak counts days in a row with a session;
+any other plan's counts weeks in a row that met it. The week in progress never breaks a streak.
 """
 
 import datetime as dt
@@ -63,6 +63,15 @@ def streak(days: list[dt.date], plan: tuple[int, int], today: dt.date) -> tuple[
             break
         length += 1
     return length, "weeks"
+
+
+def local_day(started_at: str) -> dt.date:
+    """The device's own calendar day of a session stored in UTC: an evening session west of UTC
+    is that evening's, not the next day's."""
+    moment = dt.datetime.fromisoformat(started_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone().date()
 
 
 def _monday(day: dt.date) -> dt.date:

@@ -138,6 +138,12 @@ class SessionController:
         if old.phase == "work":
             self.loop.flush()
             self.session.end_segment(old.index, self._segment_report(old.index))
+        for index in _passed_over(old, new, len(self.session.plan.segments)):
+            # A stall carried the clock past this segment's whole work: it is reported (with
+            # nothing measured, and why), never left out of the session.
+            self.loop.restart_processing(self._segment_features(index))
+            report = {**self._segment_report(index), "skipped": SKIPPED_BY_STALL}
+            self.session.end_segment(index, report)
         if new.phase == "done":
             self.end("routine finished")
             return
@@ -163,3 +169,12 @@ class SessionController:
         return self.session.plan.segment_report(
             index, self.loop.processor, self.loop.samples(), self.force_reference()
         )
+
+
+SKIPPED_BY_STALL = "no samples came during this segment: the sensor was stalled"
+
+
+def _passed_over(old, new, segments: int) -> range:
+    """Segments whose work began and ended between two steps of the clock (a stall)."""
+    last = new.index if new.phase == "work" else new.index + 1
+    return range(old.index + 1, min(last, segments))

@@ -40,7 +40,10 @@ def connect(data_dir: Path) -> sqlite3.Connection:
         raise ConfigError(
             f"{path} is not a pfsense database ({error}); move it aside to start afresh"
         ) from None
-    path.chmod(0o600)
+    # The database and SQLite's -wal and -shm beside it: owner-only, whatever the umask was.
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists():
+            part.chmod(0o600)
     return connection
 
 
@@ -79,3 +82,24 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+ID_TABLES = ("patients", "sessions")
+
+
+def next_id(connection: sqlite3.Connection, table: str) -> int:
+    """An id never handed out before in `table`, inside the caller's transaction. SQLite alone
+    would give a deleted last row's id again: an old link or export would then name another
+    patient's session."""
+    if table not in ID_TABLES:
+        raise ValueError(f"no id counter for {table!r}")
+    key = f"last_id:{table}"
+    row = connection.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    largest = connection.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+    new_id = max(int(row[0]) if row else 0, largest) + 1
+    connection.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, str(new_id)),
+    )
+    return new_id

@@ -4,12 +4,14 @@ sessions a week their plan asks for."""
 import datetime as dt
 import sqlite3
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from pfsense.clinical import doses
 from pfsense.clinical.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
 from pfsense.errors import InvalidInput, NotFound
+from pfsense.paths import RECORDINGS_DIR
 from pfsense.store import checks
-from pfsense.store.db import transaction
+from pfsense.store.db import next_id, transaction
 
 SEVERITIES = ("mild", "chronic")
 FEET = ("left", "right", "both")
@@ -73,11 +75,12 @@ def add_patient(connection: sqlite3.Connection, patient: Patient) -> Patient:
     columns = ", ".join(EDITABLE)
     placeholders = ", ".join("?" * (len(EDITABLE) + 1))
     with transaction(connection):
-        cursor = connection.execute(
-            f"INSERT INTO patients ({columns}, created_at) VALUES ({placeholders})",
-            (*_values(patient), _now()),
+        patient_id = next_id(connection, "patients")
+        connection.execute(
+            f"INSERT INTO patients (id, {columns}, created_at) VALUES (?, {placeholders})",
+            (patient_id, *_values(patient), _now()),
         )
-    return get_patient(connection, cursor.lastrowid)
+    return get_patient(connection, patient_id)
 
 
 def update_patient(connection: sqlite3.Connection, patient: Patient) -> Patient:
@@ -103,11 +106,32 @@ def list_patients(connection: sqlite3.Connection) -> list[Patient]:
     return [_patient(row) for row in rows]
 
 
-def delete_patient(connection: sqlite3.Connection, patient_id: int) -> None:
-    """The patient and everything recorded about them (targets, routine, sessions)."""
+def delete_patient(
+    connection: sqlite3.Connection, patient_id: int, data_dir: Path | None = None
+) -> int:
+    """The patient and everything recorded about them (targets, routine, sessions) and, given
+    the data directory, their sessions' recordings too. Returns how many recordings went."""
     with transaction(connection):
+        names = [
+            row["recording"]
+            for row in connection.execute(
+                "SELECT recording FROM sessions WHERE patient_id = ? AND recording IS NOT NULL",
+                (patient_id,),
+            )
+        ]
         if not connection.execute("DELETE FROM patients WHERE id = ?", (patient_id,)).rowcount:
             raise NotFound(f"no patient {patient_id}")
+    if data_dir is None:
+        return 0
+    removed = 0
+    for name in names:  # after the commit: a file left by a crash here is only an orphan
+        path = data_dir / RECORDINGS_DIR / Path(name).name  # a name, never a path elsewhere
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def _values(patient: Patient) -> tuple:

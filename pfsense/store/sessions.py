@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from pfsense.errors import NotFound
-from pfsense.store.db import transaction
+from pfsense.store.db import next_id, transaction
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,13 @@ def start_session(
 ) -> int:
     now = _now()
     with transaction(connection):
-        cursor = connection.execute(
-            "INSERT INTO sessions (patient_id, started_at, status, routine_json, recording,"
-            " updated_at) VALUES (?, ?, 'running', ?, ?, ?)",
-            (patient_id, now, _json(routine), recording, now),
+        session_id = next_id(connection, "sessions")
+        connection.execute(
+            "INSERT INTO sessions (id, patient_id, started_at, status, routine_json, recording,"
+            " updated_at) VALUES (?, ?, ?, 'running', ?, ?, ?)",
+            (session_id, patient_id, now, _json(routine), recording, now),
         )
-    return cursor.lastrowid
+    return session_id
 
 
 def save_progress(connection: sqlite3.Connection, session_id: int, progress: dict) -> None:

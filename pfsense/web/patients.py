@@ -60,8 +60,9 @@ def edit_patient(patient_id: int):
 @bp.delete("/patients/<id:patient_id>")
 @therapist_required
 def delete_patient(patient_id: int):
-    patients.delete_patient(get_db(), patient_id)
-    return jsonify(deleted=patient_id)
+    data_dir = current_app.config.get("PFSENSE_DATA_DIR")
+    removed = patients.delete_patient(get_db(), patient_id, Path(data_dir) if data_dir else None)
+    return jsonify(deleted=patient_id, recordings_deleted=removed)
 
 
 @bp.put("/patients/<id:patient_id>/targets/<technique>")
@@ -121,11 +122,11 @@ def _brief(session: sessions.SessionRow) -> dict:
 
 def _adherence(connection, patient: patients.Patient) -> dict:
     days = [
-        dt.date.fromisoformat(s.started_at[:10])
+        adherence.local_day(s.started_at)
         for s in sessions.sessions_of(connection, patient.id)
         if s.status == "complete"
     ]
-    today = current_app.config.get("PFSENSE_TODAY") or dt.datetime.now(dt.UTC).date()
+    today = current_app.config.get("PFSENSE_TODAY") or dt.datetime.now().astimezone().date()
     plan = patient.plan_per_week
     length, unit = adherence.streak(days, plan, today)
     return {

@@ -160,7 +160,8 @@
     attempt(() => call("PUT", `/api/patients/${patientId}/routine`, { segments }), "routine saved");
   });
   $("delete-patient").addEventListener("click", async () => {
-    if (!confirm("Delete this patient and all their sessions?")) return;
+    const name = $("patient-name").textContent;
+    if (!confirm(`Delete ${name} (patient ${patientId}), every session and every recording of them? This cannot be undone.`)) return;
     if (await attempt(() => call("DELETE", `/api/patients/${patientId}`), "patient deleted")) {
       $("patient").hidden = true;
       showPatients();

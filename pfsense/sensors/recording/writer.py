@@ -27,7 +27,9 @@ class RecordingWriter:
         self.layout = layout
         self.samples = 0
         try:
-            self._file: TextIO = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            # Owner-only from the first byte: a session's raw samples are a patient's data.
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._file: TextIO = open(descriptor, "w", newline="", encoding="utf-8")  # noqa: SIM115
         except OSError as error:
             raise ConfigError(f"cannot write recording {self.path}: {error.strerror}") from None
         meta = {
