@@ -20,10 +20,14 @@ SHORT_ROUTINE = [
 def test_a_therapist_sets_a_target_by_demonstration_and_the_patient_runs_the_routine(tmp_path):
     env = {"PFSENSE_HOME": str(tmp_path / "home")}
     script = ("--script", "rolling:600 force=200")
-    with served("--layout", "single", *script, env=env) as (_p, url), browser_page() as page:
+    with served("--layout", "single", *script, env=env) as (process, url), browser_page() as page:
+        console = process.stdout.readline()  # the device's console: the first PIN's setup code
+        code = re.search(r"setup code (\d{6})", console).group(1)
         page.goto(url + "therapist")
         page.wait_for_selector("#login-button:has-text('set PIN')")
+        page.fill("#setup-code", code)
         page.fill("#pin", "2468")
+        page.fill("#pin-again", "2468")
         page.click("#login-button")
         page.wait_for_selector("#workspace:not([hidden])")
         page.fill("#new-patient input[name=name]", "R. Oller")

@@ -40,7 +40,9 @@ def rolling(tmp_path):
 def therapist(app):
     """A browser holding the page's CSRF token, logged in as the therapist (PIN set first)."""
     client, csrf = browser(app)
-    response = client.post("/api/therapist/pin", json={"pin": PIN}, headers=csrf)
+    code = app.config["PFSENSE_SETUP_CODE"]  # what `serve` prints on the device's console
+    first = {"pin": PIN, "pin_again": PIN, "setup_code": code}
+    response = client.post("/api/therapist/pin", json=first, headers=csrf)
     assert response.status_code == 200, response.get_json()
     return client, csrf
 
@@ -86,7 +88,7 @@ def test_wrong_pins_are_refused_then_throttled(rolling):
         assert response.get_json()["message"] == "wrong PIN"
     throttled = client.post("/api/therapist/login", json={"pin": PIN}, headers=csrf)
     assert throttled.status_code == 429
-    assert "too many wrong PINs: try again in" in throttled.get_json()["message"]
+    assert "too many wrong PINs from here: try again in" in throttled.get_json()["message"]
 
 
 def test_the_pin_is_stored_hashed_and_changing_it_needs_the_current_one(rolling, tmp_path):

@@ -314,6 +314,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"pfsense: bound to {args.host}: other devices on your network can open this page",
             flush=True,
         )
+    _print_setup_code(app, home)
     cues = _start_cues(live, args.cues)
     try:
         server.run()
@@ -327,6 +328,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.close()
         lock.release()
     return 0
+
+
+def _print_setup_code(app, home) -> None:
+    """Until a therapist PIN is set, the code that setting the first one at /therapist needs:
+    it is shown here, on the device, so that nobody else on the network can claim the PIN."""
+    from pfsense.store import db, pin
+    from pfsense.web.auth import setup_code
+
+    with closing(db.connect(home)) as connection:
+        if pin.pin_is_set(connection):
+            return
+    print(
+        f"pfsense: no therapist PIN yet: set one at /therapist with the setup code "
+        f"{setup_code(app)} (or here: pfsense therapist set-pin)",
+        flush=True,
+    )
 
 
 def _start_cues(live, text: str):

@@ -72,6 +72,17 @@ def add_commands(commands) -> None:
     )
     imported.set_defaults(handler=cmd_import)
 
+    therapist = commands.add_parser(
+        "therapist",
+        help="set or reset the therapist's PIN, at the device",
+        description="The therapist's PIN, set here at the device (it asks twice; piped input "
+        "gives it as two lines). `reset-pin` replaces a forgotten one and ends every login.",
+    )
+    pin_actions = therapist.add_subparsers(dest="action", required=True, metavar="ACTION")
+    pin_actions.add_parser("set-pin", help="set the first PIN")
+    pin_actions.add_parser("reset-pin", help="replace the PIN (a forgotten one too)")
+    therapist.set_defaults(handler=cmd_therapist)
+
 
 def add_service_command(commands) -> None:
     service = commands.add_parser(
@@ -148,6 +159,37 @@ def cmd_patients(args: argparse.Namespace) -> int:
             removed = patients.delete_patient(connection, args.id, home)
             print(f"patient {args.id} deleted, with {removed} recording(s)")
     return 0
+
+
+def cmd_therapist(args: argparse.Namespace) -> int:
+    from pfsense.store import pin
+
+    with _store(args) as (connection, _home):
+        if args.action == "set-pin" and pin.pin_is_set(connection):
+            raise ConfigError("a PIN is set already: `pfsense therapist reset-pin` replaces it")
+        new_pin = _ask_pin_twice()
+        pin.set_pin(connection, new_pin)  # a running server's logins end with the old PIN
+        print("therapist PIN set: every login with an older PIN has ended")
+    return 0
+
+
+def _ask_pin_twice() -> str:
+    """The new PIN, typed twice without echo (or two lines of piped input)."""
+    import getpass
+
+    from pfsense.store import pin
+
+    if sys.stdin.isatty():
+        first = getpass.getpass("new PIN (4-12 digits): ")
+        second = getpass.getpass("the same PIN again: ")
+    else:
+        first, second = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+    if first != second:
+        raise ConfigError("the two PINs differ: nothing was changed")
+    try:
+        return pin.checked_pin(first)
+    except InvalidInput as error:
+        raise ConfigError(f"{error}: nothing was changed") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:

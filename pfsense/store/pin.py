@@ -47,6 +47,11 @@ def pin_matches(connection: sqlite3.Connection, pin: object) -> bool:
     return hmac.compare_digest(guess, bytes.fromhex(digest))
 
 
+def stored_stamp(connection: sqlite3.Connection) -> str | None:
+    """What identifies the PIN now set (its salted hash): changes whenever the PIN does."""
+    return _stored(connection)
+
+
 def _hash(pin: str, salt: bytes) -> bytes:
     return hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **SCRYPT)
 

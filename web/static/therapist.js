@@ -30,14 +30,20 @@
     $("login-title").textContent = state.pin_set ? "Log in" : "Set your PIN (first use)";
     $("login-button").textContent = state.pin_set ? "log in" : "set PIN";
     $("login-form").dataset.setting = String(!state.pin_set);
+    for (const id of ["setup-help", "setup-code", "pin-again"]) $(id).hidden = state.pin_set;
+    $("pin").autocomplete = state.pin_set ? "current-password" : "new-password";
     if (state.logged_in) await Promise.all([showPatients(), showCalibrations()]);
   }
 
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const setting = event.target.dataset.setting === "true";
-    const ok = await attempt(() => call("POST", setting ? "/api/therapist/pin" : "/api/therapist/login", { pin: $("pin").value }));
+    const body = setting
+      ? { pin: $("pin").value, pin_again: $("pin-again").value, setup_code: $("setup-code").value }
+      : { pin: $("pin").value };
+    const ok = await attempt(() => call("POST", setting ? "/api/therapist/pin" : "/api/therapist/login", body));
     $("pin").value = "";
+    $("pin-again").value = "";
     if (ok) { say(setting ? "PIN set: you are logged in" : "logged in"); showState(); }
   });
   $("logout").addEventListener("click", async () => { await call("POST", "/api/therapist/logout", {}); showState(); });
