@@ -8,15 +8,22 @@ requests to threads) looks at each request before it queues it: `GET /api/stream
 waitress's event loop, socket and all, and given to the stream server. Anything this cannot
 recognise goes to waitress as usual, and the WSGI route in pfsense.web.api answers it.
 
-This leans on two waitress internals: the `_dispatcher` argument of `create_server` and the
-channel's `requests`, `socket` and `del_channel`. pyproject.toml pins the major version, and
-tests/test_streams.py fails if streams stop being taken off the worker threads.
+The server also guards what waitress leaves open (GuardedServer): a cap on connections from one
+address, and a deadline for a request's headers; idle connections close after IDLE_S.
+
+This leans on waitress internals: the `_dispatcher` argument of `create_server`, the server's
+`_map`, `active_channels`, `maintenance` and `handle_accept`, and the channel's `request`,
+`requests`, `socket` and `del_channel`. pyproject.toml pins the major version;
+tests/test_streams.py and tests/test_connections.py fail if any of it stops working.
 """
 
 import logging
 import threading
+import time
 
 from waitress import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
 from pfsense.web.streams import StreamServer
@@ -24,6 +31,82 @@ from pfsense.web.streams import StreamServer
 log = logging.getLogger(__name__)
 
 STREAM_PATH = "/api/stream"
+
+# Connections (streams are counted apart, in pfsense.web.streams). A page's requests take
+# milliseconds; these keep idle, slow and hostile connections from filling waitress's table.
+IDLE_S = 10.0  # a kept-alive connection with nothing to do is closed after this
+HEADERS_S = 10.0  # a request's headers must all have come this long after its first byte
+CONNECTIONS = 200  # in all (a Pi's file limit is 1024)
+CONNECTIONS_PER_ADDRESS = 32  # a household's tabs, with room; one device cannot take them all
+TOO_MANY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\nRetry-After: 10\r\n\r\n"
+    b"too many connections from your address: close some tabs and try again\n"
+)
+
+
+class GuardedChannel(HTTPChannel):
+    """Waitress's connection, noting when the request being read began."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.request_began = time.time()  # waitress's own clock for activity
+        super().__init__(*args, **kwargs)
+
+    def received(self, data):
+        if self.request is None:
+            self.request_began = time.time()
+        return super().received(data)
+
+
+class GuardedServer(TcpWSGIServer):
+    """Waitress's server with two guards it lacks: a cap on connections from one address, and a
+    deadline for a request's headers (a client sending a byte every few seconds otherwise keeps
+    its connection, and enough of them fill the table: nothing else would be answered)."""
+
+    channel_class = GuardedChannel
+
+    def handle_accept(self) -> None:
+        try:
+            accepted = self.accept()
+        except OSError:
+            return
+        if accepted is None:
+            return
+        conn, addr = accepted
+        host = addr[0] if isinstance(addr, tuple) else str(addr)
+        same = sum(1 for c in self.active_channels.values() if _host(c) == host)
+        if same >= CONNECTIONS_PER_ADDRESS:
+            _refuse(conn)
+            return
+        try:
+            self.set_socket_options(conn)
+        except OSError:
+            conn.close()
+            return
+        self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # idle connections: IDLE_S (channel_timeout)
+        for channel in self.active_channels.values():
+            request = getattr(channel, "request", None)
+            began = getattr(channel, "request_began", now)
+            if request is not None and not request.headers_finished and now - began > HEADERS_S:
+                channel.will_close = True
+
+
+def _host(channel) -> str | None:
+    addr = getattr(channel, "addr", None)
+    return addr[0] if isinstance(addr, tuple) else None
+
+
+def _refuse(conn) -> None:
+    try:
+        conn.setblocking(False)
+        conn.send(TOO_MANY)
+    except OSError:
+        pass
+    finally:
+        conn.close()
 
 
 class StreamHandoff(ThreadedTaskDispatcher):
@@ -87,10 +170,14 @@ def serve_app(app, live, host: str, port: int, threads: int):
     dispatcher.set_thread_count(threads)
     try:
         server = create_server(
-            app, host=host, port=port, threads=threads, ident="pfsense", _dispatcher=dispatcher
-        )
+            app, host=host, port=port, threads=threads, ident="pfsense", _dispatcher=dispatcher,
+            channel_timeout=IDLE_S, cleanup_interval=1, connection_limit=CONNECTIONS,
+        )  # fmt: skip
     except BaseException:
         dispatcher.shutdown(cancel_pending=True, timeout=1)
         raise
+    for listener in list(server._map.values()):  # one, or one per address family
+        if type(listener) is TcpWSGIServer:
+            listener.__class__ = GuardedServer
     streams.start()
     return server, streams
