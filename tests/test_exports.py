@@ -252,3 +252,42 @@ def test_the_web_import_of_a_line_with_a_lone_carriage_return_is_refused(app, ho
     response = client.post("/api/import?name=cr.csv", data=body, headers=csrf)
     assert response.status_code == 400
     assert "cr.csv:3: a carriage return inside the line" in response.get_json()["message"]
+
+
+def finished(home: Path, patient_id: int | None = None) -> tuple[int, Path]:
+    path = recordings_dir(home) / "finished.csv"
+    record(path, "plate4")
+    with closing(db.connect(home)) as connection:
+        session_id = sessions.start_session(connection, patient_id, None, path.name)
+        sessions.finish_session(connection, session_id, {"score": {"total": 1}})
+    return session_id, path
+
+
+def test_a_finished_sessions_exports_are_worked_out_once(home):
+    session_id, path = finished(home)
+    with closing(db.connect(home)) as connection:
+        first = "".join(exports.session_trace(connection, home, session_id))
+        kept = list((home / exports.CACHE_DIR).glob(f"trace-{session_id}-*"))
+        assert len(kept) == 1
+        assert kept[0].read_text() == first
+        kept[0].write_text('{"from": "the cache"}')  # what is sent next is read from here
+        assert "".join(exports.session_trace(connection, home, session_id)) == (
+            '{"from": "the cache"}'
+        )
+        os.utime(path, ns=(1, 1))  # the recording changed: worked out again, the old one gone
+        assert "".join(exports.session_trace(connection, home, session_id)) == first
+        assert len(list((home / exports.CACHE_DIR).glob(f"trace-{session_id}-*"))) == 1
+        samples = "".join(exports.session_samples_csv(connection, home, session_id))
+        assert "".join(exports.session_samples_csv(connection, home, session_id)) == samples
+
+
+def test_deleting_a_patient_deletes_what_was_worked_out_from_their_sessions(home):
+    from pfsense.store import patients
+
+    with closing(db.connect(home)) as connection:
+        patient = patients.add_patient(connection, patients.checked_patient({"name": "C"}))
+    session_id, _ = finished(home, patient.id)
+    with closing(db.connect(home)) as connection:
+        "".join(exports.session_trace(connection, home, session_id))
+        patients.delete_patient(connection, patient.id, home)
+    assert not list((home / exports.CACHE_DIR).iterdir())

@@ -43,6 +43,8 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 SPOOL_BYTES = 4 * 1024 * 1024  # a longer export waits in a temporary file, not in memory
 PIECE_CHARS = 64 * 1024
+CACHE_DIR = "cache"  # finished sessions' exports, worked out once
+CACHE_FILES = 32
 
 
 def recording_path(data_dir: Path, session: sessions.SessionRow) -> Path:
@@ -72,6 +74,10 @@ def session_trace(connection: sqlite3.Connection, data_dir: Path, session_id: in
     """Force (and position on a plate) of every sample, for replaying on the live page: the
     JSON object {"layout", "t_s", "force_n"[, "x_mm", "y_mm"]} (NaN as null), in pieces."""
     session = sessions.get_session(connection, session_id)
+    return _cached(data_dir, session, "trace", lambda: _make_trace(data_dir, session))
+
+
+def _make_trace(data_dir: Path, session: sessions.SessionRow) -> "Pieces":
     path = recording_path(data_dir, session)
     spools = ExitStack()
     try:
@@ -106,6 +112,10 @@ def session_samples_csv(
     """Every sample: time, sequence, raw counts and flags per cell, then force and position; CSV
     text in pieces."""
     session = sessions.get_session(connection, session_id)
+    return _cached(data_dir, session, "samples", lambda: _make_samples_csv(data_dir, session))
+
+
+def _make_samples_csv(data_dir: Path, session: sessions.SessionRow) -> "Pieces":
     path = recording_path(data_dir, session)
     spool = _Spool(data_dir)
     try:
@@ -118,6 +128,58 @@ def session_samples_csv(
         spool.close()
         raise
     return Pieces(spool.pieces(), spool)
+
+
+def _cached(data_dir: Path, session: sessions.SessionRow, kind: str, make) -> "Pieces":
+    """A finished session's export, worked out once and kept in the data directory's cache
+    (a 3 h session's trace takes seconds of CPU; sent again, it is only read); a running
+    session's is made afresh. Keyed by the recording's size and time, so a changed recording
+    is worked out again. At most CACHE_FILES are kept, the least recently made going first."""
+    if session.status == "running":
+        return make()
+    stat = recording_path(data_dir, session).stat()
+    folder = data_dir / CACHE_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    target = folder / f"{kind}-{session.id}-{stat.st_size}-{stat.st_mtime_ns}"
+    if not target.exists():
+        descriptor, partial = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")
+        try:
+            with open(descriptor, "w", encoding="utf-8", newline="") as file, make() as pieces:
+                for piece in pieces:
+                    file.write(piece)
+            os.replace(partial, target)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+        forget_cached(data_dir, [session.id], kind, keep=target)
+        _bound_cache(folder)
+    return Pieces(_file_pieces(target))
+
+
+def forget_cached(
+    data_dir: Path, session_ids: Iterable[int], kind: str = "*", keep: Path | None = None
+) -> None:
+    """Remove cached exports of these sessions (a deleted patient's, or outdated ones)."""
+    folder = data_dir / CACHE_DIR
+    for session_id in session_ids:
+        for path in folder.glob(f"{kind}-{session_id}-*"):
+            if path != keep:
+                path.unlink(missing_ok=True)
+
+
+def _bound_cache(folder: Path) -> None:
+    files = sorted(
+        (p for p in folder.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime
+    )
+    for path in files[:-CACHE_FILES]:
+        path.unlink(missing_ok=True)
+
+
+def _file_pieces(path: Path) -> Iterator[str]:
+    """A cached export, PIECE_CHARS at a time (opened only once the first piece is asked for)."""
+    with open(path, encoding="utf-8", newline="") as file:
+        while piece := file.read(PIECE_CHARS):
+            yield piece
 
 
 class Pieces:

@@ -112,17 +112,17 @@ def delete_patient(
     """The patient and everything recorded about them (targets, routine, sessions) and, given
     the data directory, their sessions' recordings too. Returns how many recordings went."""
     with transaction(connection):
-        names = [
-            row["recording"]
-            for row in connection.execute(
-                "SELECT recording FROM sessions WHERE patient_id = ? AND recording IS NOT NULL",
-                (patient_id,),
-            )
-        ]
+        rows = connection.execute(
+            "SELECT id, recording FROM sessions WHERE patient_id = ?", (patient_id,)
+        ).fetchall()
+        names = [row["recording"] for row in rows if row["recording"]]
         if not connection.execute("DELETE FROM patients WHERE id = ?", (patient_id,)).rowcount:
             raise NotFound(f"no patient {patient_id}")
     if data_dir is None:
         return 0
+    from pfsense.store.exports import forget_cached  # exports build on patients
+
+    forget_cached(data_dir, [row["id"] for row in rows])  # what was worked out from them too
     removed = 0
     for name in names:  # after the commit: a file left by a crash here is only an orphan
         path = data_dir / RECORDINGS_DIR / Path(name).name  # a name, never a path elsewhere
