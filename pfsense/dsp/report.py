@@ -48,7 +48,9 @@ def analyze(
     reference = (
         ForceReference(bands_n={Technique.ROLLING: target_band_n}) if target_band_n else None
     )
-    return report(processor, samples, rejected_samples, reference=reference)
+    result = report(processor, samples, rejected_samples, reference=reference)
+    # A last line cut short mid-write (a full disk, a power cut) is left out and said.
+    return {**result, "cut_short_lines": getattr(recording, "cut_short_lines", 0)}
 
 
 def _rejected(rows: Processed) -> int:
@@ -182,6 +184,10 @@ def format_report(result: dict, source: str) -> str:
         f"  coverage       {pct(result['coverage']['fraction'])}; {zones}",
         "  coaching       " + "; ".join(result["coaching"]),
     ]
+    if result.get("cut_short_lines"):
+        lines.append(
+            "  note           the last line was cut short mid-write (a full disk?): left out"
+        )
     return "\n".join(lines)
 
 

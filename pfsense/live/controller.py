@@ -87,6 +87,8 @@ class SessionController:
                 f"a session is already running (since {self.session.describe()['started_at']}); "
                 "stop it first"
             )
+        if self.problem:  # nothing could be saved: say so now, not after the work is done
+            raise LiveStateError(f"no session can start: {self.problem}")
         loop = self.loop
         loop.refuse_while_collecting()
         self.session = LiveSession(

@@ -19,6 +19,7 @@ from pfsense.dsp.coverage import SOLE_ZONES
 from pfsense.dsp.features import FeatureConfig
 from pfsense.dsp.report import report
 from pfsense.dsp.technique import ForceReference
+from pfsense.errors import ConfigError, LiveStateError
 from pfsense.live.routine_clock import RoutineClock, Step
 from pfsense.paths import recordings_dir, unused_path
 from pfsense.sensors.base import Sensor
@@ -108,7 +109,13 @@ class LiveSession:
         self.problem = ""
         self.writer: RecordingWriter | None = None
         if data_dir is not None:
-            self.writer = _open_writer(sensor, calibration, data_dir, self.started_at)
+            try:
+                self.writer = _open_writer(sensor, calibration, data_dir, self.started_at)
+            except ConfigError as error:  # a full or read-only card: refused, saying why
+                raise LiveStateError(
+                    f"the session cannot be recorded ({error}); free some space on the "
+                    "device, then start again"
+                ) from None
         self._connection = connection
         self._last_progress_mono = 0.0
         self.session_id = self._db(

@@ -37,6 +37,11 @@ def connect(data_dir: Path) -> sqlite3.Connection:
         migrate(connection)
     except sqlite3.DatabaseError as error:
         connection.close()
+        if "readonly" in str(error) or "unable to open" in str(error):
+            raise ConfigError(
+                f"cannot write the database {path} ({error}): check that this user owns it "
+                "and that the card is not full or read-only"
+            ) from None
         raise ConfigError(
             f"{path} is not a pfsense database ({error}); move it aside to start afresh"
         ) from None

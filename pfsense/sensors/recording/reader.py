@@ -100,6 +100,7 @@ class RecordingReader:
         self.path = path
         self.chunk_rows = chunk_rows
         self.samples = 0  # rows handed out so far
+        self.cut_short_lines = 0  # a last line cut short mid-write, left out (0 or 1)
         self._file = file
         self._lines = _Lines(path, file)
         self._last_t_s: float | None = None
@@ -160,6 +161,27 @@ class RecordingReader:
                 break
         return head
 
+    def _parsed(self, first: int, count: int, raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """Lines parsed; a last line cut short (no newline at the end of the file: the disk
+        filled, or the power went, mid-write) is left out and counted, not refused. pfsense
+        ends every line it writes, so in its own format such a line is always cut short; in a
+        plain CSV only if it does not parse (a spreadsheet may leave off the last newline)."""
+        cut = self._lines.at_end and raw and not raw.endswith(b"\n")
+        if cut and isinstance(self._rows, _PfsenseRows):
+            return self._without_last(first, count, raw)
+        try:
+            return _parse_table(self.path, first, count, raw, self._rows.dtype)
+        except RecordingError as error:
+            if not cut or error.line != first + count - 1:
+                raise
+            return self._without_last(first, count, raw)
+
+    def _without_last(self, first: int, count: int, raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+        self.cut_short_lines += 1
+        return _parse_table(
+            self.path, first, count - 1, raw[: raw.rfind(b"\n") + 1], self._rows.dtype
+        )
+
     def _first_table(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
         table = self._table(rows)
         if table is None:
@@ -171,7 +193,7 @@ class RecordingReader:
         format's dtype, their times checked against each other and the rows before; None at
         the end."""
         while (taken := self._lines.take(rows)) is not None:
-            numbers, table = _parse_table(self.path, *taken, self._rows.dtype)
+            numbers, table = self._parsed(*taken)
             if len(table):
                 t_s = table["t_s"]
                 _check_times(self.path, numbers, t_s, self._rows.time_label, self._last_t_s)

@@ -1,5 +1,6 @@
 """Writing a recording in the pfsense format, batch by batch."""
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -46,8 +47,15 @@ class RecordingWriter:
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         lines = [MAGIC, *(f"# {key}: {value}" for key, value in meta.items() if value)]
-        self._file.write("\n".join(lines) + "\n" + ",".join(data_columns(layout.channels)) + "\n")
-        self._file.flush()
+        try:
+            self._file.write(
+                "\n".join(lines) + "\n" + ",".join(data_columns(layout.channels)) + "\n"
+            )
+            self._file.flush()
+        except OSError as error:  # a full disk: no empty or half-headed file is left behind
+            self.close()
+            self.path.unlink(missing_ok=True)
+            raise ConfigError(f"cannot write recording {self.path}: {error.strerror}") from None
 
     def write(self, batch: Batch) -> None:
         rows = zip(
@@ -64,7 +72,11 @@ class RecordingWriter:
         self.samples += len(batch)
 
     def close(self) -> None:
-        if not self._file.closed:
+        """Close the file; on a full disk the unwritten rest is lost, never raised (what was
+        flushed, batch by batch, stays readable)."""
+        if self._file.closed:
+            return
+        with contextlib.suppress(OSError):
             self._file.close()
 
     def __enter__(self) -> "RecordingWriter":
