@@ -295,7 +295,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         data_dir=home,
         on_calibrated=_calibration_saver(sensor, home),
     )
-    app = create_app(live, {"PFSENSE_DATA_DIR": str(home)})
+    # Reachable from the network: patients' data only for the therapist or a paired browser,
+    # and their names left out of the live status that any page on the network is sent.
+    private = args.host not in ("127.0.0.1", "localhost", "::1")
+    live.loop.hide_names = private
+    app = create_app(live, {"PFSENSE_DATA_DIR": str(home), "PFSENSE_PRIVATE": private})
     try:
         server, streams = serve_app(app, live, args.host, args.port, args.threads)
     except (OSError, ValueError) as error:
@@ -316,6 +320,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     _print_setup_code(app, home)
+    if private:
+        from pfsense.web.pairing import pairing_code
+
+        print(
+            f"pfsense: patients' data is for the therapist, or a browser paired with the code "
+            f"{pairing_code(app)} (the device's own page shows it too)",
+            flush=True,
+        )
     cues = _start_cues(live, args.cues)
     try:
         server.run()

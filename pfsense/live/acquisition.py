@@ -65,6 +65,7 @@ class Acquisition:
         self.snapshot = Status()
         self.wake = threading.Event()  # cuts an idle wait short: a client or a request came
         self.stopping = threading.Event()
+        self.hide_names = False  # bound to the network: status carries patient ids, not names
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._metrics: dict | None = None
         self._latest: dict | None = None
@@ -222,13 +223,20 @@ class Acquisition:
                 "rezeros": processor.autozero.rezeros if processor.autozero else 0,
             },
             zone=self.zone.value if self.zone else None,
-            session=self.sessions.describe(),
-            last_session=self.sessions.last_session,
+            session=self._named(self.sessions.describe()),
+            last_session=self._named(self.sessions.last_session),
             metrics=self._metrics,
         )
         if publish:
             self._last_status_mono = time.monotonic()
             self.hub.publish(self.snapshot.to_dict(self.hub.client_count))
+
+    def _named(self, described: dict | None) -> dict | None:
+        """A session as status shows it: without the patient's name when anyone on the network
+        is sent it (a paired browser knows the name from the id)."""
+        if described is None or not self.hide_names:
+            return described
+        return {**described, "patient_name": None}
 
     # Processing.
 

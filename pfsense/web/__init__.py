@@ -8,7 +8,18 @@ from werkzeug.routing import BaseConverter, ValidationError
 from pfsense.live.service import LiveService
 from pfsense.paths import web_dir
 from pfsense.store import checks
-from pfsense.web import api, auth, db, errors, exports, pages, patients, security, therapist
+from pfsense.web import (
+    api,
+    auth,
+    db,
+    errors,
+    exports,
+    pages,
+    pairing,
+    patients,
+    security,
+    therapist,
+)
 
 MAX_REQUEST_BYTES = 64 * 1024  # JSON bodies (pfsense.web.security.json_body)
 
@@ -30,6 +41,7 @@ def create_app(live: LiveService, test_config: dict | None = None) -> Flask:
     app.extensions["pfsense.live"] = live
     db.init_app(app)
     auth.init_app(app)
+    pairing.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(patients.bp)

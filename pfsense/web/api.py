@@ -9,6 +9,7 @@ from pfsense.live.hub import Event
 from pfsense.live.session import SessionPlan
 from pfsense.store import checks, patients, routines, targets
 from pfsense.web.db import get_db
+from pfsense.web.pairing import refuse_unless_allowed
 from pfsense.web.security import json_body
 from pfsense.web.streams import HEARTBEAT, HEARTBEAT_S, RECONNECT_MS
 
@@ -43,6 +44,7 @@ def session_plan(body: dict) -> SessionPlan:
     if patient_id is None:
         return SessionPlan()
     patient_id = checks.row_id("patient_id", patient_id)
+    refuse_unless_allowed()  # a patient's session adds to their data
     connection = get_db()
     patient = patients.get_patient(connection, patient_id)
     segments = ()

@@ -14,6 +14,7 @@ from pfsense.store import exports, patients, routines, sessions, targets
 from pfsense.store.exports import zones_s
 from pfsense.web.auth import therapist_required
 from pfsense.web.db import get_db
+from pfsense.web.pairing import patient_data
 from pfsense.web.security import json_body
 
 bp = Blueprint("patients", __name__, url_prefix="/api")
@@ -22,6 +23,7 @@ HISTORY_WEEKS = 8
 
 
 @bp.get("/patients")
+@patient_data
 def list_patients():
     return jsonify(patients=[p.to_dict() for p in patients.list_patients(get_db())])
 
@@ -34,6 +36,7 @@ def add_patient():
 
 
 @bp.get("/patients/<id:patient_id>")
+@patient_data
 def show_patient(patient_id: int):
     connection = get_db()
     patient = patients.get_patient(connection, patient_id)
@@ -90,6 +93,7 @@ def set_routine(patient_id: int):
 
 
 @bp.get("/sessions/<id:session_id>")
+@patient_data
 def show_session(session_id: int):
     connection = get_db()
     session = sessions.get_session(connection, session_id)
@@ -97,6 +101,7 @@ def show_session(session_id: int):
 
 
 @bp.get("/sessions/<id:session_id>/trace")
+@patient_data
 def session_trace(session_id: int):
     """Every sample's force (and position), for the live page's replay, streamed in pieces."""
     data_dir = Path(current_app.config["PFSENSE_DATA_DIR"])

@@ -254,11 +254,32 @@
     historyLink.href = "/patients/" + who.value;
     localStorage.setItem("pfsense.patient", who.value);
   }
-  call("GET", "/api/patients").then(({ patients }) => {
-    for (const p of patients) who.append(new Option(p.name, p.id));
+  // Reachable from the network, patients' names are for a browser paired at the device (or the
+  // therapist): until then the picker offers the pairing form; the device's own page shows the code.
+  const pairForm = document.getElementById("pair-form");
+  async function showPatients() {
+    const pairing = await call("GET", "/api/pairing").catch(() => ({ paired: true }));
+    pairForm.hidden = pairing.paired;
+    who.parentElement.hidden = !pairing.paired;
+    const shown = document.getElementById("pair-code-shown");
+    shown.hidden = !(pairing.needed && pairing.code);
+    shown.textContent = pairing.code ? `to pair a phone or tablet, enter ${pairing.code} on its page` : "";
+    if (!pairing.paired) return;
+    const { patients } = await call("GET", "/api/patients");
+    who.replaceChildren(new Option("anyone", ""), ...patients.map((p) => new Option(p.name, p.id)));
     who.value = patients.some((p) => String(p.id) === localStorage.getItem("pfsense.patient")) ? localStorage.getItem("pfsense.patient") : "";
     showWho();
-  }).catch(() => {});
+  }
+  showPatients().catch(() => {});
+  pairForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const code = document.getElementById("pair-code");
+    if (await post("/api/pairing", { code: code.value })) {
+      say("this browser is paired: patients' names and histories are shown here");
+      showPatients().catch(() => {});
+    }
+    code.value = "";
+  });
   who.addEventListener("change", showWho);
   routineButton.addEventListener("click", async () => {
     if (await post("/api/session/start", patientBody(true))) say("routine started");
