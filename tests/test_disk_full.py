@@ -122,3 +122,28 @@ def test_a_corrupt_database_is_said_and_sessions_are_refused_while_the_page_goes
         assert "move it aside" in refused.get_json()["message"]
     finally:
         live.stop()
+
+
+def test_a_database_that_cannot_be_written_is_said_and_the_live_view_goes_on(tmp_path):
+    from contextlib import closing
+
+    with closing(db.connect(tmp_path)):
+        pass
+    path = db.database_path(tmp_path)
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("this file system cannot make a file immutable (chattr +i)")
+    live, app = served_app(tmp_path, "rolling:600 force=200")
+    app.config["TESTING"] = False
+    client, csrf = browser(app)
+    try:
+        wait_for(lambda: client.get("/api/status").get_json()["state"] == "streaming", 5)
+        assert "cannot write the database" in client.get("/api/status").get_json()["message"]
+        refused = client.post("/api/session/start", json={}, headers=csrf)
+        assert refused.status_code == 409
+        assert "cannot write the database" in refused.get_json()["message"]
+        patients = client.get("/api/patients")
+        assert patients.status_code == 503
+        assert "check that this user owns it" in patients.get_json()["message"]
+    finally:
+        live.stop()
+        subprocess.run(["chattr", "-i", str(path)], check=True)

@@ -365,9 +365,13 @@ def _print_setup_code(app, home) -> None:
     from pfsense.store import db, pin
     from pfsense.web.auth import setup_code
 
-    with closing(db.connect(home)) as connection:
-        if pin.pin_is_set(connection):
-            return
+    try:
+        with closing(db.connect(home)) as connection:
+            if pin.pin_is_set(connection):
+                return
+    except ConfigError as error:  # the page says so too; the live view carries on
+        print(f"pfsense: nothing can be saved: {error}", flush=True)
+        return
     print(
         f"pfsense: no therapist PIN yet: set one at /therapist with the setup code "
         f"{setup_code(app)} (or here: pfsense therapist set-pin)",

@@ -45,10 +45,19 @@ def connect(data_dir: Path) -> sqlite3.Connection:
         raise ConfigError(
             f"{path} is not a pfsense database ({error}); move it aside to start afresh"
         ) from None
-    # The database and SQLite's -wal and -shm beside it: owner-only, whatever the umask was.
-    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if part.exists():
-            part.chmod(0o600)
+    try:
+        connection.execute("BEGIN IMMEDIATE")  # can it be written? (immutable, read-only, ...)
+        connection.execute("ROLLBACK")
+        # The database and SQLite's -wal and -shm beside it: owner-only, whatever the umask was.
+        for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if part.exists():
+                part.chmod(0o600)
+    except (sqlite3.Error, OSError) as error:
+        connection.close()
+        raise ConfigError(
+            f"cannot write the database {path} ({getattr(error, 'strerror', None) or error}): "
+            "check that this user owns it and that the card is not full or read-only"
+        ) from None
     return connection
 
 

@@ -15,15 +15,16 @@ from pfsense.errors import (
 )
 
 # An unknown patient or session is not found; refusals that depend on the device's state are
-# conflicts; a sensor that does not answer is an unavailable service; a server without somewhere
-# to store is a server error; anything else of ours (InvalidInput) is a bad request.
+# conflicts; a sensor that does not answer, or a store that cannot be used (a full or read-only
+# card, a corrupt database), is an unavailable service; anything else of ours (InvalidInput) is
+# a bad request.
 STATUS_FOR = (
     (NotFound, 404),
     (CalibrationError, 409),
     (DemonstrationError, 409),
     (LiveStateError, 409),
     (SensorError, 503),
-    (ConfigError, 500),
+    (ConfigError, 503),
 )
 
 
