@@ -129,3 +129,11 @@ def test_the_cli_refuses_in_one_line_and_ends(tmp_path, args):
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "is not an id" in result.stderr or "at most" in result.stderr
+
+
+def test_a_header_of_millions_of_columns_is_refused_in_a_short_message(served, tmp_path):
+    client, csrf, _ = served
+    wide = "t," + "x," * 3_000_000 + "force\n" + "0," * 3_000_001 + "1\n"
+    response = client.post("/api/import", data=wide.encode(), content_type="text/csv", headers=csrf)
+    refused(response, 400, "bytes long")
+    assert len(response.get_data()) < 500  # not the header echoed back

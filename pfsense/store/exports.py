@@ -9,6 +9,7 @@ pieces only once the whole recording has been read: a bad line late in a file ra
 first piece, never half-way through a download."""
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -61,8 +62,14 @@ def session_report(connection: sqlite3.Connection, data_dir: Path, session_id: i
     patient's rolling band and foot length."""
     session = sessions.get_session(connection, session_id)
     band, foot_mm = _patient_measures(connection, session.patient_id)
-    with open_recording(recording_path(data_dir, session)) as recording:
-        analysis = analyze(recording, band, foot_mm)
+
+    def analysed() -> Pieces:
+        with open_recording(recording_path(data_dir, session)) as recording:
+            return Pieces([json.dumps(analyze(recording, band, foot_mm))])
+
+    # Worked out once per recording and measures (a therapist's new band is a new analysis).
+    kind = f"report{hashlib.sha256(repr((band, foot_mm)).encode()).hexdigest()[:12]}"
+    analysis = json.loads("".join(_cached(data_dir, session, kind, analysed)))
     return {
         "session": session.to_dict(),
         "segments": sessions.segments_of(connection, session_id),
