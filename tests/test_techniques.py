@@ -123,7 +123,9 @@ def routine_detected(tmp_path, script: str, segments) -> list:
     from pfsense.sensors import SensorOptions, open_sensor
     from pfsense.sim.script import parse_script
 
-    options = SensorOptions(layout="plate4", script=parse_script(script), realtime=False)
+    options = SensorOptions(
+        layout="plate4", script=parse_script(script), realtime=False, follow_routine=False
+    )  # the script's own forces, not the routine's band
     sensor = open_sensor("sim", options)
     features = FeatureConfig(sensor.rate_hz, True)
     loop = Acquisition(sensor, Hub(), sensor.nominal_calibration, features, None)

@@ -244,8 +244,10 @@ def test_a_guided_routine_is_scored_segment_by_segment_and_kept(rolling, tmp_pat
     assert rows[0][-3:] == ["force_n", "x_mm", "y_mm"]
     recording = read_recording(tmp_path / "recordings" / last["recording"])
     assert len(rows) - 1 == len(recording.batch)
-    forces = [float(r[-3]) for r in rows[1:] if r[-3]]
-    assert 150 < sum(forces) / len(forces) < 250
+    # The simulated person follows the routine at the middle of the band (200 N), putting the
+    # foot on and off around each segment: the pressed samples are in the band.
+    forces = sorted(float(r[-3]) for r in rows[1:] if r[-3] and float(r[-3]) > 20)
+    assert 150 < forces[len(forces) // 2] < 250
     report = json.loads(client.get(f"/api/sessions/{last['id']}/report.json").get_data())
     assert report["analysis"]["target_band_n"] == [150, 250]
     assert report["analysis"]["samples"] == len(recording.batch)

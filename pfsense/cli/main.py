@@ -182,6 +182,11 @@ def _sensor_options_parser() -> argparse.ArgumentParser:
         "--seed", type=_int_arg, default=0, help="the simulator's random seed (default 0)"
     )
     group.add_argument(
+        "--free-running",
+        action="store_true",
+        help="simulator: keep to --script during a guided session instead of doing what it asks",
+    )
+    group.add_argument(
         "--script", help="simulator script, e.g. 'rolling@arch:60 force=220; rest:10'"
     )
     group.add_argument(
@@ -264,6 +269,7 @@ def sensor_options(args: argparse.Namespace, realtime: bool = True):
         script=tuple(parse_script(args.script)) if args.script else None,
         faults=parse_fault_knobs(args.fault, channels),
         gpio_pins=args.pins,
+        follow_routine=not args.free_running,
     )
 
 

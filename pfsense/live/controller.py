@@ -95,6 +95,8 @@ class SessionController:
             loop.sensor, loop.processor.calibration, self.data_dir, plan, self._db
         )
         loop.restart_processing(self._features_for_start(plan))
+        if plan.segments and hasattr(loop.sensor, "follow_routine"):
+            loop.sensor.follow_routine(_simulated_routine(plan))
         return self.session.describe()
 
     def stop(self) -> dict:
@@ -117,6 +119,8 @@ class SessionController:
             status = "complete" if step is not None and step.phase == "done" else "interrupted"
         self.last_session = session.close(result, status, ended_by)
         self.session = None
+        if session.plan.segments and hasattr(loop.sensor, "stop_following"):
+            loop.sensor.stop_following()  # the simulated person goes back to their own script
         loop.restart_processing()
         return self.last_session
 
@@ -180,3 +184,20 @@ def _passed_over(old, new, segments: int) -> range:
     """Segments whose work began and ended between two steps of the clock (a stall)."""
     last = new.index if new.phase == "work" else new.index + 1
     return range(old.index + 1, min(last, segments))
+
+
+def _simulated_routine(plan: SessionPlan) -> tuple:
+    """The routine as a simulator script: each segment's technique and zone at the middle of
+    the patient's band for it, and its rest."""
+    from pfsense.sim.script import REST
+    from pfsense.sim.script import Segment as Scripted
+
+    script = []
+    for segment in plan.segments:
+        low, high = plan.target(segment.technique).band_n
+        script.append(
+            Scripted(segment.technique, segment.duration_s, segment.zone, (low + high) / 2)
+        )
+        if segment.rest_s:
+            script.append(Scripted(REST, segment.rest_s))
+    return tuple(script)

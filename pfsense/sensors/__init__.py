@@ -43,6 +43,7 @@ class SensorOptions:
     loop: bool = True
     faults: "FaultKnobs | None" = None  # None: no faults
     gpio_pins: str | None = None  # gpio: "DOUT:SCK,..." (BCM), else the defaults
+    follow_routine: bool = True  # sim: the simulated person does what a running routine asks
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _open_sim(options: SensorOptions) -> Sensor:
     )
     if options.script is not None:
         config = replace(config, script=options.script)
-    return SimSensor(config, realtime=options.realtime)
+    return SimSensor(config, realtime=options.realtime, follows_routines=options.follow_routine)
 
 
 def _gpio_chips() -> list[str]:

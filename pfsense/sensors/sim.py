@@ -25,9 +25,16 @@ class SimSensor(Sensor):
     same t_s, counts and truth as real time would give; the timeout then counts simulated time."""
 
     def __init__(
-        self, config: SimConfig, realtime: bool = True, batch_samples: int = FAST_BATCH_SAMPLES
+        self,
+        config: SimConfig,
+        realtime: bool = True,
+        batch_samples: int = FAST_BATCH_SAMPLES,
+        follows_routines: bool = True,
     ) -> None:
         self.simulation = Simulation(config)
+        # A guided session on the simulator: the simulated person does what the routine asks
+        # (pfsense.live.controller); False keeps to the script whatever runs (some tests).
+        self.follows_routines = follows_routines
         super().__init__("sim", config.layout, config.rate_hz, self.simulation.nominal_calibration)
         self.realtime = realtime
         self.batch_samples = batch_samples
@@ -45,6 +52,16 @@ class SimSensor(Sensor):
             "realtime": self.realtime,
             "seed": self.simulation.config.seed,
         }
+
+    def follow_routine(self, script: tuple) -> None:
+        """The simulated person does this routine next (within AHEAD_S: rows already made play
+        out first, as a person finishes a stroke), then goes back to their script."""
+        if self.follows_routines:
+            self.simulation.follow(script)
+
+    def stop_following(self) -> None:
+        if self.follows_routines:
+            self.simulation.stop_following()
 
     def _start(self) -> None:
         # A paused device carries on from the next row it hands out (made ahead or not yet).

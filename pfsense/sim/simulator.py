@@ -107,7 +107,25 @@ class Simulation:
         self._segment_number = -1
         self._segment_start = 0
         self._motion: FootTruth | None = None
+        self._resume: tuple | None = None  # the script to go back to after a followed routine
         self.ended = False
+
+    def follow(self, script: tuple, then_resume: bool = True) -> None:
+        """From the next sample made, the person does `script` (a routine's segments, with
+        rests), then goes back to the configured script (looping as before). Segments are
+        checked as any script's are."""
+        for segment in script:
+            segment.resolved(self._rolling_force_n)  # refused here, not mid-stream
+        resume = self._resume or self.config.script
+        self.config = replace(self.config, script=tuple(script))
+        self._resume = resume if then_resume else None
+        self._segment_number, self._segment_start, self._motion = -1, self._next_index, None
+        self.ended = False
+
+    def stop_following(self) -> None:
+        """Back to the configured script from the next sample made (a routine stopped early)."""
+        if self._resume is not None:
+            self.follow(self._resume, then_resume=False)
 
     def _make_cells(self, config: SimConfig) -> list[HX711Model]:
         rng = np.random.default_rng([config.seed, 1])
@@ -222,6 +240,10 @@ class Simulation:
                 self._segment_start += len(self._motion)
             number = self._segment_number + 1
             script = self.config.script
+            if number >= len(script) and self._resume is not None:
+                # A followed routine is over: back to the person's own script.
+                self.config, self._resume = replace(self.config, script=self._resume), None
+                self._segment_number, number, script = -1, 0, self.config.script
             if number >= len(script) and not self.config.loop:
                 self.ended = True
                 return False
