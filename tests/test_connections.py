@@ -100,3 +100,40 @@ def test_one_address_cannot_take_every_connection(tmp_path):
         finally:
             for sock in held:
                 sock.close()
+
+
+def test_a_large_body_is_refused_at_its_headers_and_a_slow_one_cut_off(tmp_path):
+    with served("--sensor", "sim", env={"PFSENSE_HOME": str(tmp_path)}) as (_process, url):
+        big = connect(url, "127.0.0.30")
+        big.sendall(b"POST /api/zone HTTP/1.1\r\nHost: x\r\nContent-Length: 900000000\r\n\r\n")
+        assert big.recv(4096).startswith(b"HTTP/1.1 413")
+        big.close()
+        slow = connect(url, "127.0.0.31")  # 1 kB promised, a byte a second: 10 + 0.1 s allowed
+        slow.sendall(b"POST /api/zone HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        started = time.monotonic()
+        with contextlib.suppress(OSError):
+            while time.monotonic() - started < serving.HEADERS_S + 4:
+                slow.sendall(b"x")
+                time.sleep(1.0)
+        slow.settimeout(3)
+        try:
+            closed = slow.recv(1) == b""
+        except OSError:
+            closed = True
+        assert closed
+        slow.close()
+
+
+def test_a_flood_of_kept_alive_connections_cannot_crowd_out_the_page(tmp_path):
+    with served("--sensor", "sim", env={"PFSENSE_HOME": str(tmp_path)}) as (_process, url):
+        flood = []
+        for i in range(serving.CONNECTIONS + 10):  # under the cap of each address
+            sock = connect(url, f"127.0.1.{1 + i // 30}")
+            sock.sendall(b"GET /api/pairing HTTP/1.1\r\nHost: x\r\n\r\n")
+            flood.append(sock)
+        try:
+            time.sleep(1.0)
+            assert answered_s(url + "api/status") < 1.0  # an idle one made room
+        finally:
+            for sock in flood:
+                sock.close()

@@ -137,3 +137,19 @@ def test_a_header_of_millions_of_columns_is_refused_in_a_short_message(served, t
     response = client.post("/api/import", data=wide.encode(), content_type="text/csv", headers=csrf)
     refused(response, 400, "bytes long")
     assert len(response.get_data()) < 500  # not the header echoed back
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/.."])
+def test_an_import_named_as_a_folder_is_given_a_name_of_its_own(served, tmp_path, name):
+    client, csrf, _ = served
+    recording = tmp_path / "r.csv"
+    subprocess.run(
+        [sys.executable, "-m", "pfsense", "record", "--sensor", "sim", "--fast", "--seconds",
+         "3", "-o", str(recording)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    response = client.post(
+        "/api/import", query_string={"name": name}, data=recording.read_bytes(),
+        content_type="text/csv", headers=csrf,
+    )  # fmt: skip
+    assert response.status_code == 201, response.get_json()

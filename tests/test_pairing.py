@@ -83,3 +83,38 @@ def test_on_loopback_nothing_needs_pairing(tmp_path):
         assert client.get("/api/pairing").get_json()["needed"] is False
     finally:
         live.stop()
+
+
+def test_an_unpaired_browser_cannot_end_or_read_a_patients_session(private):
+    live, app = private
+    therapist_client, therapist_csrf = therapist(app)
+    patient_id = add_patient(therapist_client, therapist_csrf, name="Alice Secret")
+    body = {"patient_id": patient_id}
+    started = therapist_client.post("/api/session/start", json=body, headers=therapist_csrf)
+    assert started.status_code == 200
+    client, csrf = on_the_wifi(app)
+    assert client.post("/api/session/stop", headers=csrf).status_code == 403
+    assert live.session is not None  # still running
+    assert therapist_client.post("/api/session/stop", headers=therapist_csrf).status_code == 200
+    status = client.get("/api/status").get_data(as_text=True)
+    assert "Alice Secret" not in status
+    last = client.get("/api/status").get_json()["last_session"]
+    assert last["patient_id"] == patient_id
+    assert "report" not in last
+    assert "recording" not in last
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/pairing", {"code": "\ud800"}),
+        ("/api/therapist/login", {"pin": "\ud800"}),
+    ],
+)
+def test_a_lone_surrogate_as_a_secret_is_just_wrong(private, path, body):
+    _live, app = private
+    therapist(app)
+    client, csrf = on_the_wifi(app)
+    response = client.post(path, json=body, headers=csrf)
+    assert response.status_code == 403
+    assert "wrong" in response.get_json()["message"]

@@ -156,3 +156,17 @@ def test_the_pin_is_set_and_reset_at_the_device(tmp_path):
     assert pfsense("therapist", "reset-pin", home=tmp_path, typed="1357\n1357\n").returncode == 0
     with closing(db.connect(tmp_path)) as connection:
         assert pin.pin_matches(connection, "1357")
+
+
+def test_a_pin_reset_at_the_device_lifts_every_lock(app, tmp_path):
+    therapist(app)
+    for i in range(auth.GLOBAL_BURST + 3):  # the device's whole budget, burnt
+        client, csrf = from_address(app, f"10.9.{i}.1")
+        client.post("/api/therapist/login", json={"pin": "0000"}, headers=csrf)
+    client, csrf = browser(app)
+    assert client.post("/api/therapist/login", json={"pin": PIN}, headers=csrf).status_code == 429
+    with closing(db.connect(tmp_path)) as connection:  # pfsense therapist reset-pin
+        pin.set_pin(connection, "5678")
+    assert (
+        client.post("/api/therapist/login", json={"pin": "5678"}, headers=csrf).status_code == 200
+    )

@@ -232,11 +232,10 @@ class Acquisition:
             self.hub.publish(self.snapshot.to_dict(self.hub.client_count))
 
     def _named(self, described: dict | None) -> dict | None:
-        """A session as status shows it: without the patient's name when anyone on the network
-        is sent it (a paired browser knows the name from the id)."""
-        if described is None or not self.hide_names:
-            return described
-        return {**described, "patient_name": None}
+        """A session as status shows it. When anyone on the network is sent it, a patient's
+        session is shown by id, progress and step only: no name, report or recording (a
+        paired browser reads those from the API)."""
+        return private_view(described) if self.hide_names else described
 
     # Processing.
 
@@ -350,3 +349,15 @@ class Collector:
 
     def batch(self) -> Batch:
         return Batch.concat(self._batches).select(slice(0, self.needed))
+
+
+PRIVATE_KEYS = ("report", "recording")  # what only a paired browser may read
+
+
+def private_view(described: dict | None) -> dict | None:
+    """A session's description for anyone on the network: a free session as it is; a patient's
+    without their name, report or recording (the routine's step stays: the page guides by it)."""
+    if described is None or described.get("patient_id") is None:
+        return described
+    kept = {k: v for k, v in described.items() if k not in PRIVATE_KEYS}
+    return {**kept, "patient_name": None}

@@ -38,8 +38,8 @@ def set_pin(connection: sqlite3.Connection, pin: str) -> None:
 
 def pin_matches(connection: sqlite3.Connection, pin: object) -> bool:
     stored = _stored(connection)
-    if stored is None or not isinstance(pin, str):
-        return False
+    if stored is None or not isinstance(pin, str) or not pin.isascii():
+        return False  # a PIN is digits: anything else (a lone surrogate too) is simply wrong
     _scheme, n, r, p, salt, digest = stored.split("$")
     guess = hashlib.scrypt(
         pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32

@@ -61,6 +61,11 @@ def session_plan(body: dict) -> SessionPlan:
 
 @bp.post("/session/stop")
 def stop_session():
+    """End the running session. A patient's, on a network, only from a browser that may see
+    their data (ending it ends their work); and the answer is what that browser may see."""
+    running = _live().snapshot.session
+    if running and running.get("patient_id") is not None:
+        refuse_unless_allowed()
     return jsonify(session=_live().stop_session())
 
 

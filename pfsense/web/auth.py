@@ -34,6 +34,9 @@ MAX_BODY_BYTES = 4096
 SETUP_CODE_DIGITS = 6
 
 
+_UNSEEN = object()
+
+
 class LoginThrottle:
     """Tries at the PIN (logins, PIN changes, the first PIN's setup code). A try is counted
     before the slow hash is checked, under a lock, so concurrent tries cannot slip past it:
@@ -45,6 +48,7 @@ class LoginThrottle:
         self._lock = threading.Lock()
         self._tokens = float(GLOBAL_BURST)
         self._refilled = time.monotonic() if now is None else now
+        self._stamp: object = _UNSEEN  # the PIN the tries were at
 
     def begin(self, client: str, now: float) -> None:
         """Count a try, or refuse it with how long to wait (429)."""
@@ -68,6 +72,17 @@ class LoginThrottle:
             self._clients.pop(client, None)
             self._clients[client] = (failures, now + lock_s)
             self._forget_unlocked(now)
+
+    def new_pin(self, stamp: str | None) -> None:
+        """A PIN set since the last try (`pfsense therapist reset-pin` at the device): every
+        lock and the device's budget start afresh, so the reset is the way back in."""
+        with self._lock:
+            if stamp == self._stamp:
+                return
+            if self._stamp is not _UNSEEN:
+                self._clients.clear()
+                self._tokens = float(GLOBAL_BURST)
+            self._stamp = stamp
 
     def succeeded(self, client: str) -> None:
         """The try was right: the address starts afresh and the device gets its try back."""
@@ -192,11 +207,7 @@ def set_pin():
         code = setup_code(current_app)
         given = body.get("setup_code")
         _check_secret(
-            lambda: (
-                code is not None
-                and isinstance(given, str)
-                and hmac.compare_digest(given.strip().encode(), code.encode())
-            ),
+            lambda: code is not None and same_secret(given, code),
             "wrong setup code: use the one `pfsense serve` printed on the device's console, or "
             "set the PIN there with `pfsense therapist set-pin`",
         )
@@ -226,10 +237,18 @@ def logout():
     return jsonify(logged_in=False)
 
 
+def same_secret(given: object, expected: str) -> bool:
+    """A code compared in constant time; anything but ASCII text (a lone surrogate) is wrong."""
+    if not isinstance(given, str) or not given.isascii():
+        return False
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
 def _check_secret(matches, wrong: str) -> None:
     """One counted try at a secret: refused (429) past the budget, else checked; 403 if wrong."""
     throttle: LoginThrottle = current_app.extensions["pfsense.login_throttle"]
     client = request.remote_addr or "?"
+    throttle.new_pin(pins.stored_stamp(get_db()))  # reset at the device: the budget is whole
     throttle.begin(client, time.monotonic())
     if not matches():
         raise Forbidden(wrong)

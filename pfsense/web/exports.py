@@ -59,7 +59,9 @@ def import_recording():
     plate_mm = _plate_mm(request.args.get("plate_mm", ""))
     with tempfile.TemporaryDirectory(prefix="pfsense-import-") as folder:
         given = checks.text("name", request.args.get("name", "recording.csv"), MAX_NAME_CHARS)
-        name = Path(given).name or "recording.csv"
+        name = Path(given).name
+        if name in ("", ".", ".."):  # no file name at all: one of our own
+            name = "recording.csv"
         path = Path(folder) / name
         with open(path, "wb") as file:  # a piece at a time: the body is never all in memory
             shutil.copyfileobj(request.stream, file, COPY_BYTES)

@@ -14,7 +14,6 @@ own browser never does.
 import datetime as dt
 import functools
 import hashlib
-import hmac
 import secrets
 
 from flask import Blueprint, Flask, current_app, jsonify, request, session
@@ -100,10 +99,7 @@ def pair():
     given = json_body(auth.MAX_BODY_BYTES).get("code")
     code = pairing_code(current_app)
     auth._check_secret(
-        lambda: (
-            isinstance(given, str) and hmac.compare_digest(given.strip().encode(), code.encode())
-        ),
-        "wrong pairing code: use the one the device shows",
+        lambda: auth.same_secret(given, code), "wrong pairing code: use the one the device shows"
     )
     token = secrets.token_urlsafe(24)
     connection = get_db()

@@ -36,8 +36,17 @@ STREAM_PATH = "/api/stream"
 # milliseconds; these keep idle, slow and hostile connections from filling waitress's table.
 IDLE_S = 10.0  # a kept-alive connection with nothing to do is closed after this
 HEADERS_S = 10.0  # a request's headers must all have come this long after its first byte
-CONNECTIONS = 200  # in all (a Pi's file limit is 1024)
+CONNECTIONS = 200  # in all (a Pi's file limit is 1024); past it the longest idle one goes
 CONNECTIONS_PER_ADDRESS = 32  # a household's tabs, with room; one device cannot take them all
+MIN_BODY_BYTES_PER_S = 10_000  # a body must come at least this fast (a 64 MB import: 2 min)
+IMPORT_PATH = "/api/import"  # the one route that takes a large body (pfsense.web.exports)
+SMALL_BODY_BYTES = 64 * 1024  # every other route's (pfsense.web.MAX_REQUEST_BYTES)
+LARGE_BODY_BYTES = 64 * 1024 * 1024  # an imported recording (pfsense.web.exports)
+TOO_LARGE = (
+    b"HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n"
+    b"request body too large: at most 64 kB here (an imported recording: 64 MB)\n"
+)
 TOO_MANY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Connection: close\r\nRetry-After: 10\r\n\r\n"
@@ -55,7 +64,18 @@ class GuardedChannel(HTTPChannel):
     def received(self, data):
         if self.request is None:
             self.request_began = time.time()
-        return super().received(data)
+        result = super().received(data)
+        request = self.request  # a request still coming in, its headers read
+        if (
+            request is not None
+            and request.headers_finished
+            and request.path != IMPORT_PATH
+            and request.content_length > SMALL_BODY_BYTES
+        ):  # refused at its headers: never spooled to the card
+            _refuse(self.socket, TOO_LARGE)
+            self.handle_close()
+            return False
+        return result
 
 
 class GuardedServer(TcpWSGIServer):
@@ -75,8 +95,8 @@ class GuardedServer(TcpWSGIServer):
         conn, addr = accepted
         host = addr[0] if isinstance(addr, tuple) else str(addr)
         same = sum(1 for c in self.active_channels.values() if _host(c) == host)
-        if same >= CONNECTIONS_PER_ADDRESS:
-            _refuse(conn)
+        if same >= CONNECTIONS_PER_ADDRESS or not self._room():
+            _refuse(conn, TOO_MANY)
             return
         try:
             self.set_socket_options(conn)
@@ -85,12 +105,34 @@ class GuardedServer(TcpWSGIServer):
             return
         self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
 
+    def _room(self) -> bool:
+        """Room for one more connection: under CONNECTIONS, or by closing the one that has been
+        idle longest between requests (a kept-alive connection costs its browser nothing to
+        reopen); False when every one is busy."""
+        if len(self.active_channels) < CONNECTIONS:
+            return True
+        idle = [
+            c
+            for c in self.active_channels.values()
+            if getattr(c, "request", None) is None and not c.requests and not c.total_outbufs_len
+        ]
+        if not idle:
+            return False
+        min(idle, key=lambda c: c.last_activity).handle_close()
+        return True
+
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # idle connections: IDLE_S (channel_timeout)
         for channel in self.active_channels.values():
             request = getattr(channel, "request", None)
+            if request is None:
+                continue
             began = getattr(channel, "request_began", now)
-            if request is not None and not request.headers_finished and now - began > HEADERS_S:
+            # Headers within HEADERS_S; a body at MIN_BODY_BYTES_PER_S at least after them.
+            due_s = HEADERS_S
+            if request.headers_finished:
+                due_s += request.content_length / MIN_BODY_BYTES_PER_S
+            if now - began > due_s:
                 channel.will_close = True
 
 
@@ -99,10 +141,10 @@ def _host(channel) -> str | None:
     return addr[0] if isinstance(addr, tuple) else None
 
 
-def _refuse(conn) -> None:
+def _refuse(conn, reply: bytes) -> None:
     try:
         conn.setblocking(False)
-        conn.send(TOO_MANY)
+        conn.send(reply)
     except OSError:
         pass
     finally:
@@ -171,7 +213,8 @@ def serve_app(app, live, host: str, port: int, threads: int):
     try:
         server = create_server(
             app, host=host, port=port, threads=threads, ident="pfsense", _dispatcher=dispatcher,
-            channel_timeout=IDLE_S, cleanup_interval=1, connection_limit=CONNECTIONS,
+            channel_timeout=IDLE_S, cleanup_interval=1, connection_limit=CONNECTIONS + 16,
+            max_request_body_size=LARGE_BODY_BYTES + 1024,
         )  # fmt: skip
     except BaseException:
         dispatcher.shutdown(cancel_pending=True, timeout=1)
