@@ -99,9 +99,15 @@
   const metronome = document.getElementById("metronome");
   if (cadence > 0) setInterval(() => metronome.classList.toggle("on"), 30000 / cadence);
 
+  let resting = false; // a routine's rest: no band to be in, nothing to judge
   function showForce(forceN) {
     if (forceN === null) { forceEl.textContent = "--"; return; }
     forceEl.textContent = inKg ? (forceN / GRAVITY).toFixed(1) : Math.round(forceN);
+    if (resting) {
+      panel.className = "band-rest";
+      bandLabel.textContent = "rest: foot off the ball";
+      return;
+    }
     const band = forceN < bandLow ? "below" : forceN > bandHigh ? "above" : "in";
     if (band === "above") beep();
     panel.className = "band-" + band;
@@ -292,7 +298,12 @@
   function showRoutine(status) {
     const routine = status.session && status.session.routine;
     routinePanel.hidden = !routine;
+    main.classList.toggle("guided", Boolean(routine));
+    resting = Boolean(routine && routine.phase === "rest");
     if (routine) {
+      const segment = routine.segment || {};
+      const total = routine.phase === "rest" ? segment.rest_s : segment.duration_s;
+      document.getElementById("routine-progress").value = total ? Math.min(1, 1 - routine.remaining_s / total) : 0;
       const now = routine.phase === "rest" ? "rest" : `${label(routine.segment.technique)} · ${routine.segment.zone}`;
       document.getElementById("routine-now").textContent = `${routine.index + 1}/${routine.count}: ${now}`;
       document.getElementById("routine-left").textContent = minutes(routine.remaining_s) + " left";

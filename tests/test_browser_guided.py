@@ -1,0 +1,50 @@
+"""A guided session's screen in real headless Chromium (issue 13, item 1): what to do now and
+the force are inside the first screen, upright and sideways; the next step shows; a rest looks
+like a rest (no band judgement)."""
+
+import re
+
+import pytest
+
+from .browser import browser_page
+from .server import served
+
+pytestmark = pytest.mark.browser
+
+START = """async (code) => {
+  const call = window.pfsense.call;
+  await call("POST", "/api/therapist/pin", {pin: "2468", pin_again: "2468", setup_code: code});
+  const {patient} = await call("POST", "/api/patients", {name: "R. Oller", foot_mm: 250});
+  await call("PUT", `/api/patients/${patient.id}/routine`, {segments: [
+    {technique: "rolling", zone: "heel", duration_s: 8, rest_s: 6},
+    {technique: "rolling", zone: "arch", duration_s: 8, rest_s: 0}]});
+  await call("POST", "/api/session/start", {patient_id: patient.id, routine: true});
+}"""
+
+
+def inside(page, selector: str, viewport: dict) -> bool:
+    box = page.locator(selector).bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 844, "height": 390}])
+def test_what_to_do_now_and_the_force_are_on_the_first_screen(tmp_path, viewport):
+    env = {"PFSENSE_HOME": str(tmp_path / "home")}
+    with served("--layout", "single", env=env) as (process, url), browser_page() as page:
+        code = re.search(r"setup code (\d{6})", process.stdout.readline()).group(1)
+        page.set_viewport_size(viewport)
+        page.goto(url)
+        page.wait_for_selector(
+            "#force-panel.band-in, #force-panel.band-below, #force-panel.band-above"
+        )
+        page.evaluate(START, code)
+        page.wait_for_selector("#routine-panel:not([hidden])")
+        page.wait_for_selector("#routine-now:has-text('1/2: rolling · heel')")
+        for selector in ("#routine-now", "#routine-progress", "#routine-left", "#routine-next",
+                         "#force", "#band-label"):  # fmt: skip
+            assert inside(page, selector, viewport), selector
+        assert "next:" in page.locator("#routine-next").inner_text()
+        page.wait_for_selector("#routine-now:has-text('rest')", timeout=20_000)
+        page.wait_for_selector("#force-panel.band-rest")
+        assert page.locator("#band-label").inner_text() == "rest: foot off the ball"
+        page.screenshot(path=str(tmp_path / "rest.png"))
