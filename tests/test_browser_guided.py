@@ -48,3 +48,18 @@ def test_what_to_do_now_and_the_force_are_on_the_first_screen(tmp_path, viewport
         page.wait_for_selector("#force-panel.band-rest")
         assert page.locator("#band-label").inner_text() == "rest: foot off the ball"
         page.screenshot(path=str(tmp_path / "rest.png"))
+
+
+def test_now_and_the_last_half_minute_are_labelled_and_colour_changes_at_once(tmp_path):
+    env = {"PFSENSE_HOME": str(tmp_path / "home")}
+    with served("--layout", "single", env=env) as (_process, url), browser_page() as page:
+        page.goto(url)
+        page.wait_for_selector(
+            "#force-panel.band-in, #force-panel.band-below, #force-panel.band-above"
+        )
+        assert page.locator("#force-when").inner_text().lower() == "now"
+        assert page.locator("#metrics-when").inner_text().lower() == "over the last 30 s"
+        duration = page.eval_on_selector(
+            "#force-panel", "el => getComputedStyle(el).transitionDuration"
+        )
+        assert duration in ("0s", "")
