@@ -233,3 +233,28 @@ def test_adherence_counts_weeks_against_the_plan_and_the_streak():
     daily = [today - dt.timedelta(days=n) for n in range(0, 5)]
     assert adherence.streak(daily, (7, 7), today) == (5, "days")
     assert adherence.streak(daily[1:], (7, 7), today) == (4, "days")  # today not done yet
+
+
+def test_two_connections_opening_a_new_database_at_once_both_succeed(tmp_path):
+    """The web server and the live loop open the store together at start (it once read as
+    'not a pfsense database (database is locked)')."""
+    import threading
+
+    for attempt in range(15):
+        home = tmp_path / str(attempt)
+        home.mkdir()
+        errors, start = [], threading.Barrier(3)
+
+        def open_it(home=home, errors=errors, start=start):
+            start.wait()
+            try:
+                db.connect(home).close()
+            except ConfigError as error:
+                errors.append(str(error))
+
+        threads = [threading.Thread(target=open_it) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not errors, errors

@@ -7,6 +7,7 @@ which is what "a kill -9 loses at most the last second" needs.
 """
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,12 +32,14 @@ def connect(data_dir: Path) -> sqlite3.Connection:
         raise ConfigError(f"cannot open the database {path}: {error}") from None
     connection.row_factory = sqlite3.Row
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA foreign_keys=ON")
-        migrate(connection)
+        _set_up(connection)
     except sqlite3.DatabaseError as error:
         connection.close()
+        if _busy(error):
+            raise ConfigError(
+                f"the database {path} stayed busy for {BUSY_TIMEOUT_MS / 1000:g} s: is another "
+                "pfsense using it?"
+            ) from None
         if "readonly" in str(error) or "unable to open" in str(error):
             raise ConfigError(
                 f"cannot write the database {path} ({error}): check that this user owns it "
@@ -59,6 +62,28 @@ def connect(data_dir: Path) -> sqlite3.Connection:
             "check that this user owns it and that the card is not full or read-only"
         ) from None
     return connection
+
+
+def _set_up(connection: sqlite3.Connection) -> None:
+    """WAL, foreign keys, the schema. Two connections opening a new database at once (the web
+    server's and the live loop's, at start) can find it locked while the other migrates, and
+    switching to WAL does not wait on its own: it is tried again until BUSY_TIMEOUT_MS."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            migrate(connection)
+            return
+        except sqlite3.OperationalError as error:
+            if not _busy(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def schema_version(connection: sqlite3.Connection) -> int:
