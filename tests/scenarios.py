@@ -99,3 +99,28 @@ def hold(layout: str, seconds: float, seed: int) -> tuple[list[dict], float, flo
     processor.finish()
     pressed = batch.t_s[batch.truth.force_n >= 20.0]
     return processor.tracker.summary()["holds"], float(pressed[0]), float(pressed[-1] - pressed[0])
+
+
+def live_routine(options, segments, batch_samples: int | None = None) -> list[dict]:
+    """A guided routine run on the live loop over an unpaced simulator (the loop is stepped
+    here; no thread, no server): the routine's segment reports. `batch_samples` sets the
+    simulator's read size (a tenth of a second reads as live does)."""
+    from pfsense.dsp.features import FeatureConfig
+    from pfsense.live.acquisition import Acquisition
+    from pfsense.live.hub import Hub
+    from pfsense.live.session import SessionPlan
+    from pfsense.sensors import open_sensor
+
+    sensor = open_sensor("sim", options)
+    if batch_samples is not None:
+        sensor.batch_samples = batch_samples
+    features = FeatureConfig(sensor.rate_hz, sensor.layout.is_plate)
+    loop = Acquisition(sensor, Hub(), sensor.nominal_calibration, features, None)
+    sensor.start()
+    try:
+        loop.sessions.start(SessionPlan(segments=tuple(segments)))
+        while loop.sessions.session is not None and loop._step():
+            pass
+    finally:
+        sensor.close()
+    return loop.sessions.last_session["report"]["segments"]

@@ -81,6 +81,20 @@ def test_strange_json_is_refused_with_what_is_wrong(served, raw, words):
     refused(response, 400, words)
 
 
+def imported(client, csrf, tmp_path, query: dict):
+    """POST a 3 s simulated recording to /api/import with `query`."""
+    recording = tmp_path / "r.csv"
+    subprocess.run(
+        [sys.executable, "-m", "pfsense", "record", "--sensor", "sim", "--fast", "--seconds",
+         "3", "-o", str(recording)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return client.post(
+        "/api/import", query_string=query, data=recording.read_bytes(),
+        content_type="text/csv", headers=csrf,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("query", "words"),
     [
@@ -92,16 +106,7 @@ def test_strange_json_is_refused_with_what_is_wrong(served, raw, words):
 )
 def test_an_import_with_a_strange_name_or_patient_is_refused(served, tmp_path, query, words):
     client, csrf, _ = served
-    recording = tmp_path / "r.csv"
-    subprocess.run(
-        [sys.executable, "-m", "pfsense", "record", "--sensor", "sim", "--fast", "--seconds",
-         "3", "-o", str(recording)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    response = client.post(
-        "/api/import", query_string=query, data=recording.read_bytes(),
-        content_type="text/csv", headers=csrf,
-    )  # fmt: skip
+    response = imported(client, csrf, tmp_path, query)
     refused(response, 400, words)
 
 
@@ -142,14 +147,5 @@ def test_a_header_of_millions_of_columns_is_refused_in_a_short_message(served, t
 @pytest.mark.parametrize("name", ["..", ".", "a/.."])
 def test_an_import_named_as_a_folder_is_given_a_name_of_its_own(served, tmp_path, name):
     client, csrf, _ = served
-    recording = tmp_path / "r.csv"
-    subprocess.run(
-        [sys.executable, "-m", "pfsense", "record", "--sensor", "sim", "--fast", "--seconds",
-         "3", "-o", str(recording)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    response = client.post(
-        "/api/import", query_string={"name": name}, data=recording.read_bytes(),
-        content_type="text/csv", headers=csrf,
-    )  # fmt: skip
+    response = imported(client, csrf, tmp_path, {"name": name})
     assert response.status_code == 201, response.get_json()

@@ -15,7 +15,7 @@ from pfsense.dsp.technique import ForceReference, classify, detect
 from pfsense.sim.corpus import corpus
 from pfsense.sim.script import REST, Segment
 
-from .scenarios import run
+from .scenarios import live_routine, run
 
 
 def summary_of(layout: str, script, seed: int = 5, band_n=None) -> dict:
@@ -117,26 +117,13 @@ def test_the_corpus_is_named_right_or_not_at_all(layout, seed):
 def routine_detected(tmp_path, script: str, segments) -> list:
     """A guided routine on the live loop, the simulator unpaced: each segment's detected
     technique (the live loop steps itself here; nothing else is started)."""
-    from pfsense.live.acquisition import Acquisition
-    from pfsense.live.hub import Hub
-    from pfsense.live.session import SessionPlan
-    from pfsense.sensors import SensorOptions, open_sensor
+    from pfsense.sensors import SensorOptions
     from pfsense.sim.script import parse_script
 
     options = SensorOptions(
         layout="plate4", script=parse_script(script), realtime=False, follow_routine=False
     )  # the script's own forces, not the routine's band
-    sensor = open_sensor("sim", options)
-    features = FeatureConfig(sensor.rate_hz, True)
-    loop = Acquisition(sensor, Hub(), sensor.nominal_calibration, features, None)
-    sensor.start()
-    try:
-        loop.sessions.start(SessionPlan(segments=tuple(segments)))
-        while loop.sessions.session is not None and loop._step():
-            pass
-    finally:
-        sensor.close()
-    segments = loop.sessions.last_session["report"]["segments"]
+    segments = live_routine(options, segments)
     # The segment is scored as what was asked; what it looked like is said beside it.
     assert all(s["technique_seen"] == "the routine's segment" for s in segments)
     assert all(s["detected_seen"] for s in segments)

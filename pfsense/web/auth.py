@@ -201,12 +201,12 @@ def set_pin():
     if pins.pin_is_set(connection):
         if not is_therapist():
             raise Unauthorized("log in with the current PIN to change it")
-        _check_secret(lambda: pins.pin_matches(connection, body.get("current_pin")),
+        check_secret(lambda: pins.pin_matches(connection, body.get("current_pin")),
                       "the current PIN is wrong")  # fmt: skip
     else:
         code = setup_code(current_app)
         given = body.get("setup_code")
-        _check_secret(
+        check_secret(
             lambda: code is not None and same_secret(given, code),
             "wrong setup code: use the one `pfsense serve` printed on the device's console, or "
             "set the PIN there with `pfsense therapist set-pin`",
@@ -226,7 +226,7 @@ def login():
     connection = get_db()
     if not pins.pin_is_set(connection):
         raise Forbidden("no PIN is set yet: set one first")
-    _check_secret(lambda: pins.pin_matches(connection, body.get("pin")), "wrong PIN")
+    check_secret(lambda: pins.pin_matches(connection, body.get("pin")), "wrong PIN")
     _log_in()
     return jsonify(logged_in=True)
 
@@ -244,7 +244,7 @@ def same_secret(given: object, expected: str) -> bool:
     return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
-def _check_secret(matches, wrong: str) -> None:
+def check_secret(matches, wrong: str) -> None:
     """One counted try at a secret: refused (429) past the budget, else checked; 403 if wrong."""
     throttle: LoginThrottle = current_app.extensions["pfsense.login_throttle"]
     client = request.remote_addr or "?"

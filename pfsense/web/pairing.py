@@ -98,7 +98,7 @@ def pair():
     """`{"code": "123456"}`: a try counted like a PIN's (pfsense.web.auth)."""
     given = json_body(auth.MAX_BODY_BYTES).get("code")
     code = pairing_code(current_app)
-    auth._check_secret(
+    auth.check_secret(
         lambda: auth.same_secret(given, code), "wrong pairing code: use the one the device shows"
     )
     token = secrets.token_urlsafe(24)
