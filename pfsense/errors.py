@@ -50,11 +50,37 @@ class LiveStateError(PfsenseError):
 
 
 class InvalidInput(PfsenseError, ValueError):
-    """A value a user entered is out of range or of the wrong kind; `field` names it."""
+    """A value a user entered is out of range or of the wrong kind. `field` names it as the code
+    does (for a page to find its input), `label` as a person sees it, `problem` says what is
+    wrong and what to enter; the message is the label and the problem.
 
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
+    >>> str(InvalidInput("foot_mm", "is empty; enter a number from 150 to 350", "Foot length"))
+    'Foot length is empty; enter a number from 150 to 350'
+    >>> str(InvalidInput("foot_mm", "90 is too small; enter 150 to 350", "Foot length"))
+    'Foot length: 90 is too small; enter 150 to 350'
+    """
+
+    def __init__(self, field: str, problem: str, label: str | None = None) -> None:
         self.field = field
+        self.problem = problem
+        self.label = label or field
+        # "Name is empty" reads on from the label; "Name: 'x' is ..." needs the colon.
+        joiner = " " if problem.startswith("is ") else ": "
+        super().__init__(f"{self.label}{joiner}{problem}")
+
+
+class DuplicateName(InvalidInput):
+    """A patient's name that another patient already has: `existing` lists who (id, name, foot
+    length), so the therapist can tell them apart before adding a second one."""
+
+    def __init__(self, name: str, existing: list[dict]) -> None:
+        who = "; ".join(f"patient {p['id']}, foot {p['foot_mm']:g} mm" for p in existing)
+        problem = (
+            f"another patient is already called {name} ({who}): if this is someone else, "
+            "confirm to keep both"
+        )
+        super().__init__("name", problem, "Name")
+        self.existing = existing
 
 
 class NotFound(PfsenseError, LookupError):

@@ -47,8 +47,8 @@ def test_patients_from_the_terminal(home):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["patients", "add", "X", "--foot-mm", "99"], "foot_mm: 99 is out of range"),
-        (["patients", "add", "X", "--severity", "acute"], "severity: 'acute' is not one of"),
+        (["patients", "add", "X", "--foot-mm", "99"], "Foot length (mm): 99 is too small"),
+        (["patients", "add", "X", "--severity", "acute"], "Severity: 'acute' is not one of"),
         (["patients", "show", "5"], "no patient 5"),
         (["patients", "target", "5", "rolling", "100", "200"], "no patient 5"),
         (["export", "session", "3"], "no session 3"),

@@ -53,10 +53,10 @@ def test_ids_past_the_largest_integer_are_not_found(served, path, method):
 @pytest.mark.parametrize(
     ("path", "body", "words"),
     [
-        ("/api/patients/{pid}", {"name": "x", "foot_mm": "9" * 400}, "is out of range"),
-        ("/api/patients/{pid}", {"name": "x", "foot_mm": int("9" * 400)}, "is out of range"),
-        ("/api/patients/{pid}/targets/rolling", {"band_n": [int("9" * 400), 2]}, "out of range"),
-        ("/api/demonstration", {"seconds": int("9" * 400)}, "is out of range"),
+        ("/api/patients/{pid}", {"name": "x", "foot_mm": "9" * 400}, "is too large"),
+        ("/api/patients/{pid}", {"name": "x", "foot_mm": int("9" * 400)}, "is too large"),
+        ("/api/patients/{pid}/targets/rolling", {"band_n": [int("9" * 400), 2]}, "is too large"),
+        ("/api/demonstration", {"seconds": int("9" * 400)}, "is too long"),
         ("/api/session/start", {"patient_id": int(HUGE_ID)}, "is not an id"),
         ("/api/session/start", {"patient_id": "three"}, "is not an id"),
     ],

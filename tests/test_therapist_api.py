@@ -110,19 +110,29 @@ def test_the_pin_is_stored_hashed_and_changing_it_needs_the_current_one(rolling,
     )
 
 
+ROLLING = "/api/patients/1/targets/rolling"
+
+
 @pytest.mark.parametrize(
-    ("path", "body", "status", "message"),
+    ("path", "body", "status", "message", "field"),
     [
-        ("/api/patients", {"name": "B", "foot_mm": 20}, 400, "foot_mm: 20 is out of range"),
-        ("/api/patients/999", {"name": "B"}, 404, "no patient 999"),
-        ("/api/patients/1/targets/rolling", {"band_n": [250, 150]}, 400, "low 250 must be below"),
-        ("/api/patients/1/targets/rolling", {"band_n": [-5, 150]}, 400, "-5 is out of range"),
-        ("/api/patients/1/targets/juggling", {"band_n": [100, 150]}, 400, "'juggling' is not"),
-        ("/api/patients/2/targets/rolling", {"band_n": [100, 150]}, 404, "no patient 2"),
-        ("/api/patients/1/routine", {"segments": []}, 400, "at least one segment"),
+        ("/api/patients", {"name": "B", "foot_mm": 20}, 400, "Foot length (mm): 20 is", "foot_mm"),
+        ("/api/patients/999", {"name": "B"}, 404, "no patient 999", None),
+        (ROLLING, {"band_n": [250, 150]}, 400, "the low end 250 N must be below", "band_n"),
+        (ROLLING, {"band_n": [-5, 150]}, 400, "low end: -5 is too small", "band_n.low"),
+        (ROLLING, {"band_n": ["", 150]}, 400, "low end is empty", "band_n.low"),
+        (
+            ROLLING.replace("rolling", "juggling"),
+            {"band_n": [1, 2]},
+            400,
+            "'juggling'",
+            "technique",
+        ),
+        (ROLLING.replace("1", "2"), {"band_n": [100, 150]}, 404, "no patient 2", None),
+        ("/api/patients/1/routine", {"segments": []}, 400, "Routine: has no steps", "segments"),
     ],
 )
-def test_bad_input_is_named_and_changes_nothing(rolling, path, body, status, message):
+def test_bad_input_is_named_and_changes_nothing(rolling, path, body, status, message, field):
     _live, app = rolling
     client, csrf = therapist(app)
     add_patient(client, csrf)
@@ -131,6 +141,7 @@ def test_bad_input_is_named_and_changes_nothing(rolling, path, body, status, mes
     response = method(path, json=body, headers=csrf)
     assert response.status_code == status
     assert message in response.get_json()["message"]
+    assert response.get_json().get("field") == field  # for the page to mark the input
     assert client.get("/api/patients/1").get_json() == before
     assert len(client.get("/api/patients").get_json()["patients"]) == 1
 

@@ -2,15 +2,44 @@
 own, pfsense.clinical.doses.SESSIONS_PER_WEEK), week by week, and the current streak.
 
 Weeks run Monday to Sunday, days are the device's local days, and a week counts the days with
-at least one complete session: two sessions in one day count once, as the plan is about
-spreading the work over the week. A daily plan's streak counts days in a row with a session;
-any other plan's counts weeks in a row that met it. The week in progress never breaks a streak.
+at least one complete session long enough to be one (`counts`): two sessions in one day count
+once, as the plan is about spreading the work over the week. A daily plan's streak counts days
+in a row with a session; any other plan's counts weeks in a row that met it. The week in
+progress never breaks a streak.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 DAILY = 7
+# A session shorter than this is a tap on and off or a false start, not treatment: DOMAIN.md's
+# dose is 30-120 s per area, and the default routines roll each zone for a minute or more.
+MIN_SESSION_S = 60.0
+# With a routine to follow, half of it (rests included) is enough when that is under a minute: a
+# therapist's short routine done to the end is a session done; a minute still shuts out a tap.
+ROUTINE_SHARE = 0.5
+
+
+def least_session_s(routine_s: float | None) -> float:
+    """How long a session must last to count, given its routine's length (None: none).
+
+    >>> least_session_s(None), least_session_s(300.0), least_session_s(16.0)
+    (60.0, 60.0, 8.0)
+    """
+    if not routine_s:
+        return MIN_SESSION_S
+    return min(MIN_SESSION_S, ROUTINE_SHARE * routine_s)
+
+
+def counts(status: str, duration_s: float | None, routine_s: float | None) -> bool:
+    """Whether a session counts for adherence: complete, and long enough to be one.
+
+    >>> counts("complete", 6.0, None), counts("complete", 61.0, None)
+    (False, True)
+    >>> counts("complete", 10.0, 16.0), counts("interrupted", 90.0, None)
+    (True, False)
+    """
+    return status == "complete" and (duration_s or 0.0) >= least_session_s(routine_s)
 
 
 @dataclass(frozen=True)

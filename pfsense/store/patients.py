@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pfsense.clinical import doses
 from pfsense.clinical.foot import DEFAULT_FOOT_MM, FOOT_MM_RANGE
-from pfsense.errors import InvalidInput, NotFound
+from pfsense.errors import DuplicateName, InvalidInput, NotFound
 from pfsense.paths import RECORDINGS_DIR
 from pfsense.store import checks
 from pfsense.store.db import next_id, transaction
@@ -38,30 +38,80 @@ class Patient:
         return {**asdict(self), "plan_per_week": list(self.plan_per_week)}
 
 
+# Each field as the therapist's page labels it: messages name what the person sees.
+LABELS = {
+    "name": "Name",
+    "foot_mm": "Foot length (mm)",
+    "affected_foot": "Foot",
+    "severity": "Severity",
+    "notes": "Notes",
+    "sessions_per_week": "Sessions a week",
+}
+
+
 def checked_patient(fields: dict, patient_id: int | None = None) -> Patient:
     """A Patient from user input; InvalidInput names the first bad field."""
-    per_week = fields.get("sessions_per_week")
-    if per_week in (None, "", []):
-        per_week = None
-    else:
-        if not isinstance(per_week, list | tuple) or len(per_week) != 2:
-            raise InvalidInput("sessions_per_week", "expected [low, high], e.g. [2, 3]")
-        low = int(checks.number("sessions_per_week", per_week[0], 1, 14))
-        high = int(checks.number("sessions_per_week", per_week[1], 1, 14))
-        if low > high:
-            raise InvalidInput("sessions_per_week", f"low {low} is above high {high}")
-        per_week = (low, high)
     return Patient(
         id=patient_id,
-        name=checks.text("name", fields.get("name"), MAX_NAME_CHARS),
+        name=checks.text("name", fields.get("name"), MAX_NAME_CHARS, label=LABELS["name"]),
         foot_mm=checks.number(
-            "foot_mm", fields.get("foot_mm", DEFAULT_FOOT_MM), *FOOT_MM_RANGE, " mm"
+            "foot_mm",
+            fields.get("foot_mm", DEFAULT_FOOT_MM),
+            *FOOT_MM_RANGE,
+            " mm",
+            LABELS["foot_mm"],
         ),
-        affected_foot=checks.choice("affected_foot", fields.get("affected_foot", "both"), FEET),
-        severity=checks.choice("severity", fields.get("severity", "mild"), SEVERITIES),
-        notes=checks.text("notes", fields.get("notes", ""), MAX_NOTES_CHARS, required=False),
-        sessions_per_week=per_week,
+        affected_foot=checks.choice(
+            "affected_foot", fields.get("affected_foot", "both"), FEET, LABELS["affected_foot"]
+        ),
+        severity=checks.choice(
+            "severity", fields.get("severity", "mild"), SEVERITIES, LABELS["severity"]
+        ),
+        notes=checks.text(
+            "notes", fields.get("notes", ""), MAX_NOTES_CHARS, False, LABELS["notes"]
+        ),
+        sessions_per_week=_per_week(fields.get("sessions_per_week")),
     )
+
+
+def _per_week(per_week: object) -> tuple[int, int] | None:
+    """None (the severity's default), or the therapist's [low, high] sessions a week."""
+    if per_week in (None, "", []):
+        return None
+    label = LABELS["sessions_per_week"]
+    if not isinstance(per_week, list | tuple) or len(per_week) != 2:
+        raise InvalidInput("sessions_per_week", "expected [low, high], e.g. [2, 3]", label)
+    low, high = (
+        int(checks.number(f"sessions_per_week.{end}", value, 1, 14, "", f"{label}, {end}"))
+        for end, value in zip(("fewest", "most"), per_week, strict=True)
+    )
+    if low > high:
+        raise InvalidInput(
+            "sessions_per_week", f"the fewest, {low}, is more than the most, {high}", label
+        )
+    return low, high
+
+
+def same_name(connection: sqlite3.Connection, name: str, but: int | None = None) -> list[dict]:
+    """Other patients called `name`, told apart by case and spacing alone ("anna  k" is
+    "Anna K"): two people of one name are easily mixed up, so the therapist is asked first."""
+    wanted = _name_key(name)
+    return [
+        {"id": p.id, "name": p.name, "foot_mm": p.foot_mm}
+        for p in list_patients(connection)
+        if p.id != but and _name_key(p.name) == wanted
+    ]
+
+
+def refuse_same_name(connection: sqlite3.Connection, name: str, but: int | None = None) -> None:
+    """DuplicateName (naming who has it) if another patient than `but` is called `name`."""
+    existing = same_name(connection, name, but)
+    if existing:
+        raise DuplicateName(name, existing)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 # The columns a therapist edits, in the order _values gives them.

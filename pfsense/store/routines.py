@@ -68,25 +68,38 @@ DEFAULT_ROUTINES = {
 def checked_routine(items: object) -> tuple[Segment, ...]:
     """Segments from user input (a list of {technique, zone, duration_s, rest_s})."""
     if not isinstance(items, list) or not items:
-        raise InvalidInput("segments", "expected a list of at least one segment")
+        raise InvalidInput("segments", "has no steps; add at least one", "Routine")
     if len(items) > MAX_SEGMENTS:
-        raise InvalidInput("segments", f"{len(items)} segments; at most {MAX_SEGMENTS}")
-    segments = []
-    for index, item in enumerate(items, start=1):
-        where = f"segment {index}"
-        if not isinstance(item, dict):
-            raise InvalidInput(where, "expected {technique, zone, duration_s, rest_s}")
-        segments.append(
-            Segment(
-                Technique(checks.choice(f"{where} technique", item.get("technique"), list(T))),
-                Zone(checks.choice(f"{where} zone", item.get("zone"), list(Z))),
-                checks.number(
-                    f"{where} duration_s", item.get("duration_s"), *SEGMENT_S_RANGE, " s"
-                ),
-                checks.number(f"{where} rest_s", item.get("rest_s", 0.0), *REST_S_RANGE, " s"),
-            )
-        )
-    return tuple(segments)
+        raise InvalidInput("segments", f"has {len(items)} steps; at most {MAX_SEGMENTS}", "Routine")
+    return tuple(_segment(index, item) for index, item in enumerate(items))
+
+
+def _segment(index: int, item: object) -> Segment:
+    """One step; its fields are `segments.<index>.<name>`, labelled as the page's columns."""
+    at, step = f"segments.{index}", f"Routine step {index + 1}"
+    if not isinstance(item, dict):
+        raise InvalidInput(at, "expected {technique, zone, duration_s, rest_s}", step)
+    technique = item.get("technique")
+    technique = checks.choice(f"{at}.technique", technique, list(T), f"{step}, technique")
+    zone = checks.choice(f"{at}.zone", item.get("zone"), list(Z), f"{step}, zone")
+    work_s = checks.number(
+        f"{at}.duration_s", item.get("duration_s"), *SEGMENT_S_RANGE, " s", f"{step}, work (s)"
+    )
+    rest_s = checks.number(
+        f"{at}.rest_s", item.get("rest_s", 0.0), *REST_S_RANGE, " s", f"{step}, rest (s)"
+    )
+    return Segment(Technique(technique), Zone(zone), work_s, rest_s)
+
+
+def total_s(segments) -> float:
+    """How long a routine takes, its rests included (Segments, or their dicts as stored)."""
+    return sum(_seconds(s, "duration_s") + _seconds(s, "rest_s") for s in segments)
+
+
+def _seconds(segment: Segment | dict, name: str) -> float:
+    if isinstance(segment, dict):
+        return float(segment.get(name) or 0.0)
+    return float(getattr(segment, name))
 
 
 def set_routine(connection: sqlite3.Connection, patient_id: int, segments) -> None:

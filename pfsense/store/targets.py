@@ -12,7 +12,7 @@ from pfsense.store import checks
 from pfsense.store.db import transaction
 
 MAX_FORCE_N = 2000.0  # more than a standing adult's weight
-SOURCES = ("default", "manual", "demonstration")
+SOURCES = ("default", "manual", "demonstration", "felt")  # felt: a band by feel
 
 
 @dataclass(frozen=True)
@@ -48,23 +48,32 @@ def default_target(technique: Technique) -> Target:
 
 def checked_target(fields: dict, source: str = "manual") -> Target:
     """A Target from user input: band low < high, 0-2000 N; cadence likewise; 5-600 s."""
-    technique = Technique(checks.choice("technique", fields.get("technique"), list(Technique)))
-    band = fields.get("band_n")
-    if not isinstance(band, list | tuple) or len(band) != 2:
-        raise InvalidInput("band_n", "expected [low, high] in newtons, e.g. [150, 250]")
-    low = checks.number("band_n", band[0], 0.0, MAX_FORCE_N, " N")
-    high = checks.number("band_n", band[1], 0.0, MAX_FORCE_N, " N")
+    technique = Technique(
+        checks.choice("technique", fields.get("technique"), list(Technique), "Technique")
+    )
+    named = technique.value.replace("_", " ").capitalize() + " target"  # as the table shows it
+    band = _pair(fields.get("band_n"), "band_n", f"{named} band (N)", 0.0, MAX_FORCE_N, " N")
     cadence = fields.get("cadence_per_min")
     if cadence is not None:
-        if not isinstance(cadence, list | tuple) or len(cadence) != 2:
-            raise InvalidInput("cadence_per_min", "expected [low, high] or null")
-        cadence = checks.band(
-            "cadence_per_min",
-            checks.number("cadence_per_min", cadence[0], 1.0, 200.0, " a minute"),
-            checks.number("cadence_per_min", cadence[1], 1.0, 200.0, " a minute"),
-        )
-    duration_s = checks.number("duration_s", fields.get("duration_s", 60.0), 5.0, 600.0, " s")
-    return Target(technique, checks.band("band_n", low, high), cadence, duration_s, source)
+        label = f"{named} cadence (a minute)"
+        cadence = _pair(cadence, "cadence_per_min", label, 1.0, 200.0, " a minute")
+    duration_s = checks.number(
+        "duration_s", fields.get("duration_s", 60.0), 5.0, 600.0, " s", f"{named} duration (s)"
+    )
+    return Target(technique, band, cadence, duration_s, source)
+
+
+def _pair(
+    value: object, field: str, label: str, low: float, high: float, unit: str
+) -> tuple[float, float]:
+    """[low end, high end], each checked (an empty one is an error, never 0), low below high."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise InvalidInput(field, "expected two numbers, its low and high ends", label)
+    ends = [
+        checks.number(f"{field}.{end}", given, low, high, unit, f"{label}, {end} end")
+        for end, given in zip(("low", "high"), value, strict=True)
+    ]
+    return checks.band(field, *ends, unit, label)
 
 
 def set_target(connection: sqlite3.Connection, patient_id: int, target: Target) -> None:

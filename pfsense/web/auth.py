@@ -5,6 +5,7 @@ behind `therapist_required`; the patient's side (live page, starting a routine) 
 
 import functools
 import hmac
+import math
 import secrets
 import threading
 import time
@@ -55,15 +56,18 @@ class LoginThrottle:
         with self._lock:
             failures, locked_until = self._clients.get(client, (0, 0.0))
             if locked_until > now:
+                wait_s = math.ceil(locked_until - now)
                 raise TooManyRequests(
-                    f"too many wrong PINs from here: try again in {locked_until - now:.0f} s"
+                    f"too many wrong PINs from here: try again in {wait_s} s",
+                    retry_after=wait_s,  # the page counts it down
                 )
             self._refill(now)
             if self._tokens < 1.0:
-                wait_s = (1.0 - self._tokens) * GLOBAL_REFILL_S
+                wait_s = math.ceil((1.0 - self._tokens) * GLOBAL_REFILL_S)
                 raise TooManyRequests(
-                    f"too many wrong PINs on this device: try again in {wait_s / 60:.0f} min, "
-                    "or reset the PIN at the device (pfsense therapist reset-pin)"
+                    f"too many wrong PINs on this device: try again in {math.ceil(wait_s / 60)} "
+                    "min, or reset the PIN at the device (pfsense therapist reset-pin)",
+                    retry_after=wait_s,
                 )
             self._tokens -= 1.0
             failures += 1

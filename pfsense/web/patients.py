@@ -31,8 +31,14 @@ def list_patients():
 @bp.post("/patients")
 @therapist_required
 def add_patient():
-    patient = patients.add_patient(get_db(), patients.checked_patient(json_body()))
-    return jsonify(patient=patient.to_dict()), 201
+    """A new patient; a name another patient has is refused (409, naming who) unless the body
+    says `"allow_duplicate_name": true`: the therapist has seen the warning and confirmed."""
+    body = json_body()
+    connection = get_db()
+    patient = patients.checked_patient(body)
+    if body.get("allow_duplicate_name") is not True:
+        patients.refuse_same_name(connection, patient.name)
+    return jsonify(patient=patients.add_patient(connection, patient).to_dict()), 201
 
 
 @bp.get("/patients/<id:patient_id>")
@@ -40,14 +46,14 @@ def add_patient():
 def show_patient(patient_id: int):
     connection = get_db()
     patient = patients.get_patient(connection, patient_id)
+    routine = routines.routine_for(connection, patient_id, patient.severity)
+    routine_s = routines.total_s(routine)
     return jsonify(
         patient=patient.to_dict(),
         targets=[t.to_dict() for t in targets.targets_for(connection, patient_id).values()],
-        routine=[
-            s.to_dict() for s in routines.routine_for(connection, patient_id, patient.severity)
-        ],
-        sessions=[_brief(s) for s in sessions.sessions_of(connection, patient_id)],
-        adherence=_adherence(connection, patient),
+        routine=[s.to_dict() for s in routine],
+        sessions=[_brief(s, routine_s) for s in sessions.sessions_of(connection, patient_id)],
+        adherence=_adherence(connection, patient, routine_s),
     )
 
 
@@ -55,9 +61,13 @@ def show_patient(patient_id: int):
 @therapist_required
 def edit_patient(patient_id: int):
     connection = get_db()
-    patients.get_patient(connection, patient_id)  # 404 before 400
-    patient = patients.update_patient(connection, patients.checked_patient(json_body(), patient_id))
-    return jsonify(patient=patient.to_dict())
+    before = patients.get_patient(connection, patient_id)  # 404 before 400
+    body = json_body()
+    patient = patients.checked_patient(body, patient_id)
+    renamed = patient.name != before.name
+    if renamed and body.get("allow_duplicate_name") is not True:  # as when adding one
+        patients.refuse_same_name(connection, patient.name, but=patient_id)
+    return jsonify(patient=patients.update_patient(connection, patient).to_dict())
 
 
 @bp.delete("/patients/<id:patient_id>")
@@ -110,7 +120,7 @@ def session_trace(session_id: int):
     )
 
 
-def _brief(session: sessions.SessionRow) -> dict:
+def _brief(session: sessions.SessionRow, routine_s: float) -> dict:
     report = session.report or {}
     return {
         "id": session.id,
@@ -122,14 +132,26 @@ def _brief(session: sessions.SessionRow) -> dict:
         "time_in_band_fraction": report.get("time_in_band_fraction"),
         "zones_s": zones_s(report),
         "recording": session.recording,
+        "counted": _counted(session, routine_s),
+        "least_s": adherence.least_session_s(_routine_s(session, routine_s)),
     }
 
 
-def _adherence(connection, patient: patients.Patient) -> dict:
+def _routine_s(session: sessions.SessionRow, routine_s: float) -> float:
+    """The routine a session is measured against: its own, if it followed one (what the patient
+    was asked to do then), else the patient's routine now."""
+    return routines.total_s(session.routine) if session.routine else routine_s
+
+
+def _counted(session: sessions.SessionRow, routine_s: float) -> bool:
+    return adherence.counts(session.status, session.duration_s, _routine_s(session, routine_s))
+
+
+def _adherence(connection, patient: patients.Patient, routine_s: float) -> dict:
     days = [
         adherence.local_day(s.started_at)
         for s in sessions.sessions_of(connection, patient.id)
-        if s.status == "complete"
+        if _counted(s, routine_s)
     ]
     today = current_app.config.get("PFSENSE_TODAY") or dt.datetime.now().astimezone().date()
     plan = patient.plan_per_week
@@ -139,4 +161,5 @@ def _adherence(connection, patient: patients.Patient) -> dict:
         "weeks": [w.to_dict() for w in adherence.weeks(days, plan, today, HISTORY_WEEKS)],
         "streak": length,
         "streak_unit": unit,
+        "least_session_s": adherence.least_session_s(routine_s),
     }

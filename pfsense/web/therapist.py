@@ -30,9 +30,12 @@ def patient_page(patient_id: int):
 def demonstrate():
     """`{"seconds": 15, "tolerance": 0.2}`: watch the therapist press, propose a target."""
     body = json_body()
-    seconds = checks.number("seconds", body.get("seconds", 15.0), *DEMONSTRATION_S, " s")
-    tolerance = checks.number(
-        "tolerance", body.get("tolerance", DEFAULT_TOLERANCE), *TOLERANCE_RANGE
+    seconds = checks.number(
+        "seconds", body.get("seconds", 15.0), *DEMONSTRATION_S, " s", "Demonstration length (s)"
+    )
+    # A fraction here, a percentage on the page: the message says it as the page asks for it.
+    tolerance = checks.percent(
+        "tolerance", body.get("tolerance", DEFAULT_TOLERANCE), *TOLERANCE_RANGE, "Tolerance ± (%)"
     )
     return jsonify(proposal=_live().demonstrate(seconds, tolerance))
 
@@ -53,7 +56,9 @@ def calibration_state():
 def start_calibration():
     """`{"weight_n": 98.1}`: a new wizard with the known weight to be used."""
     live = _live()
-    weight_n = checks.number("weight_n", json_body().get("weight_n"), 1.0, 2000.0, " N")
+    weight_n = checks.number(
+        "weight_n", json_body().get("weight_n"), 1.0, 2000.0, " N", "Known weight (N)"
+    )
     wizard = CalibrationWizard(
         live.sensor.layout, live.sensor.rate_hz, weight_n, live.sensor.nominal_calibration
     )
