@@ -9,7 +9,10 @@ window.pfsense = (() => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const answer = await response.json().catch(() => ({ message: response.statusText }));
-    if (!response.ok) throw new Error(answer.message || response.statusText);
+    if (!response.ok) {
+      // The whole refusal goes with it: its field (to mark the input), a wait, who has a name.
+      throw Object.assign(new Error(answer.message || response.statusText), { answer, status: response.status });
+    }
     return answer;
   }
   function el(tag, props, ...children) {
@@ -19,5 +22,10 @@ window.pfsense = (() => {
   }
   const label = (name) => (name || "-").replace(/_/g, " ");
   const minutes = (s) => Math.floor(s / 60) + ":" + String(Math.floor(s % 60)).padStart(2, "0");
-  return { call, el, label, minutes, token };
+  // Times for people, in the browser's own time zone: "Tue 1 Dec, 19:29", never an ISO string.
+  const WHEN = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  const when = (iso) => WHEN.format(new Date(iso)).replace(/,? (\d\d:\d\d)$/, ", $1");
+  const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
+  const day = (date) => DAY.format(date);
+  return { call, el, label, minutes, token, when, day };
 })();
