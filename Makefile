@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 LAYOUT ?= plate4
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pfsense needs Python >= 3.11; found " + sys.version.split()[0] + " (set PYTHON=python3.11 or newer)")'
@@ -44,3 +44,7 @@ bench: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+# The main screens, upright and sideways, while a simulated routine runs: PNGs in screenshots/.
+screenshots: $(TEST_STAMP)
+	$(BIN)/python -m tests.screenshots screenshots

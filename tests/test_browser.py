@@ -68,11 +68,13 @@ def pressing_too_hard():
 def test_the_band_turns_red_when_the_force_goes_over_target():
     with pressing_too_hard() as page:
         assert page.inner_text("#band-label") == "too hard: ease off"
-        # Coaching is about the session so far: once the press-in is past, it says so too.
+        # Coaching is about the last half-minute: once the press-in is past, it says so too,
+        # in words about the past that cannot contradict the panel's order.
         page.wait_for_function(
-            "document.getElementById('coaching').textContent === 'ease off: too hard'",
+            "document.getElementById('coaching').textContent === 'too hard too often'",
             timeout=15_000,
         )
+        assert page.inner_text("#band-icon") == "▲"  # the state by shape, not colour alone
 
 
 def test_the_page_recovers_by_itself_after_the_server_restarts():
@@ -138,18 +140,31 @@ def test_kilograms_sound_and_pace():
             "document.getElementById('force').textContent !== '--'", timeout=10_000
         )
         assert page.inner_text("#unit") == "kg"
-        assert page.evaluate("window.pfsenseBeeps") == 0  # silent until switched on
+        assert page.evaluate("window.pfsenseSound.state.alarms") == 0  # silent until switched on
         page.click("#sound")
         assert page.get_attribute("#sound", "aria-pressed") == "true"
         page.wait_for_function(
-            "window.pfsenseBeeps >= 2", timeout=5_000
-        )  # once a second while over
+            "window.pfsenseSound.state.alarms >= 2", timeout=5_000
+        )  # at once, then once a second while over
+        assert page.evaluate("window.pfsenseSound.state.mode") == "above"
+        # The band note and the chart's axis follow the units too.
+        assert " kg" in page.inner_text("#band-note")
+        page.wait_for_timeout(300)  # the next redraw
+        y_labels = page.evaluate("window.pfsenseChart.axes[1]._values")
+        assert y_labels, "the chart has no force axis"
+        assert all(label.endswith(" kg") for label in y_labels), y_labels
+        x_labels = page.evaluate("window.pfsenseChart.axes[0]._values")
+        assert (x_labels[0], x_labels[-1]) == ("-10 s", "now")  # seconds before now
         pulses = page.evaluate(
-            "() => new Promise(done => { let n = 0; const m = document.getElementById('metronome');"
-            " const o = new MutationObserver(() => n++); o.observe(m, {attributes: true});"
-            " setTimeout(() => { o.disconnect(); done(n); }, 3000); })"
+            "() => new Promise(done => { const seen = [];"
+            " const m = document.getElementById('metronome');"
+            " const o = new MutationObserver(() => seen.push(m.textContent));"
+            " o.observe(m, {childList: true, characterData: true, subtree: true});"
+            " setTimeout(() => { o.disconnect(); done(seen); }, 3000); })"
         )
-        assert 2 <= pulses <= 5  # 33 a minute is a change every 0.9 s
+        # 33 a minute is a turn every 0.9 s, shown by the arrow's direction (not colour alone).
+        assert 2 <= len(pulses) <= 5, pulses
+        assert set(pulses) == {"←", "→"}, pulses
 
 
 def test_tare_zeroes_the_reading_and_a_session_is_saved(tmp_path):

@@ -40,3 +40,16 @@ def body_weight_n(mass_kg: float = REFERENCE_BODY_MASS_KG) -> float:
 def rolling_force_n(mass_kg: float = REFERENCE_BODY_MASS_KG) -> float:
     """Typical mean rolling force for a body mass (Baumgart 2019): 70 kg gives about 227 N."""
     return ROLLING_MEAN_FRACTION_OF_BODY_WEIGHT * body_weight_n(mass_kg)
+
+
+# A band by feel, for people without a therapist: studies set rolling force by perceived
+# intensity (~4, 6 and 8 of 10, Grabow 2018, in DOMAIN.md), so the person presses at "firm but
+# comfortable" (about 6/10) and at "strong but tolerable" (about 8/10) for a few seconds each, and
+# the band runs between the two. A few seconds is enough for a steady median, short enough to hold.
+FEEL_PRESS_S = 5.0
+# The two presses must differ by this much (of the firmer one) to make a band worth following.
+FEEL_MIN_SPREAD = 0.15
+FEEL_LEVELS = {
+    "comfortable": "firm but comfortable",
+    "strong": "strong but tolerable",
+}

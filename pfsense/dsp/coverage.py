@@ -5,6 +5,8 @@ the foot and into heel, arch and forefoot. A single cell cannot see where it is:
 routine is working (`zone`) is credited instead.
 """
 
+import math
+
 import numpy as np
 
 from pfsense.clinical import doses, foot
@@ -17,6 +19,9 @@ SOLE_BINS_ALONG = 20
 SOLE_BINS_ACROSS = 8
 FOOT_WIDTH_FRACTION = 0.4  # a foot is about 40 % as wide as it is long
 COVERED_BIN_S = 1.0
+# A zone worked within one full stroke at the slow protocol's cadence (15 a minute, Sezik 2024:
+# 4 s) is being worked now: a stroke along the foot sweeps over more than one zone.
+STROKE_S = 60.0 / doses.SLOW_CADENCE_PER_MIN
 _ZONE_OF_CODE = {code: zone for zone, code in ZONE_CODES.items()}
 
 
@@ -30,6 +35,11 @@ class Coverage:
         self.asked_zones = asked
         self.zone: Zone | None = None  # single cell: the zone a routine says is being worked
         self.zone_now: Zone | None = None  # the zone the latest work in the band was on
+        # When each zone was last worked in the band: a stroke sweeps across zones, so the
+        # zones "being worked now" are those of the last stroke or so, not the last sample's.
+        self.seen_rows = 0  # counted in rows, not summed seconds: the same however it is cut
+        self.last_worked_row = dict.fromkeys(SOLE_ZONES, -math.inf)
+        self.block_s = 0.0
         self.zones_s = dict.fromkeys(SOLE_ZONES, 0.0)
         self.heat_s = np.zeros((SOLE_BINS_ALONG, SOLE_BINS_ACROSS) if is_plate else len(SOLE_ZONES))
 
@@ -42,6 +52,8 @@ class Coverage:
                 self.zones_s[self.zone] += block_s * np.count_nonzero(work)
                 if work.any():
                     self.zone_now = self.zone
+                    self._worked_at(self.zone, np.flatnonzero(work), block_s)
+            self.seen_rows += len(loaded)
             return
         placed = loaded & np.isfinite(b.y_mm) & np.isfinite(b.x_mm)
         sole_mm = foot.sole_mm_from_plate_y(b.y_mm[placed], self.foot_mm)
@@ -57,6 +69,17 @@ class Coverage:
             self.zones_s[zone] += block_s * np.count_nonzero(codes == ZONE_CODES[zone])
         if len(codes):
             self.zone_now = _ZONE_OF_CODE.get(int(codes[-1]))
+        rows = np.flatnonzero(placed)[work[placed]]  # the block rows `codes` stands for
+        for zone in SOLE_ZONES:
+            self._worked_at(zone, rows[codes == ZONE_CODES[zone]], block_s)
+        self.seen_rows += len(loaded)
+
+    def _worked_at(self, zone: Zone, rows: np.ndarray, block_s: float) -> None:
+        """The zone was worked at these rows of the block now being added (by time, so that
+        however the samples were cut into batches the answer is the same)."""
+        self.block_s = block_s
+        if len(rows):
+            self.last_worked_row[zone] = self.seen_rows + int(rows[-1]) + 1
 
     def fraction(self) -> float | None:
         """Plate: the share of the sole's length with a second or more of contact. Single cell:
@@ -81,5 +104,10 @@ class Coverage:
             # segment asks for one), and the one being worked now (never told it is missing).
             "asked_zones": [zone.value for zone in self.asked_zones if zone in SOLE_ZONES],
             "zone_now": self.zone_now.value if self.zone_now else None,
+            "zones_now": [
+                zone.value
+                for zone, row in self.last_worked_row.items()
+                if (self.seen_rows - row) * self.block_s <= STROKE_S
+            ],
             "heat_map_s": np.round(self.heat_s, 1).tolist(),
         }

@@ -72,7 +72,7 @@ def report(
     summary = processor.tracker.summary()
     # A report looks back over the whole: a zone barely worked is missing even if worked last
     # (only the live "now", recent_report, spares the zone under the foot).
-    summary["coverage"] = {**summary["coverage"], "zone_now": None}
+    summary["coverage"] = {**summary["coverage"], "zone_now": None, "zones_now": []}
     judged = _judge(summary, planned, cadence_per_min, reference)
     holds = [
         {k: h[k] for k in ("start_s", "duration_s", "mean_force_n", "x_mm", "y_mm")}

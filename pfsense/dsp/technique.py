@@ -267,12 +267,14 @@ def _asked_zones(coverage: dict) -> list[str]:
 def coaching(
     summary: dict, technique: Technique | None, cadence_per_min: tuple[float, float] | None = None
 ) -> list[str]:
-    """At most two short things to do, the most important first; over-pressure always first."""
+    """At most two short remarks on the window, the most important first; over-pressure always
+    first. They describe the past (the live page labels them "over the last 30 s"): orders
+    about the force now are the force panel's alone, so the two never contradict."""
     tips = []
     if (summary["time_above_band_fraction"] or 0.0) > 0.1:
-        tips.append("ease off: too hard")
+        tips.append("too hard too often")
     elif (summary["time_below_band_fraction"] or 0.0) > 0.3:
-        tips.append("press a little harder")
+        tips.append("too light too often")
     profile = PROFILES.get(technique) if technique else None
     cadence = summary["recent_cadence_per_min"] or summary["cadence_per_min"]
     if profile and profile.cadence_per_min and cadence:
@@ -288,11 +290,16 @@ def coaching(
         missing = [
             zone
             for zone in _asked_zones(coverage)
-            if coverage["zones_s"][zone] < ZONE_DOSE_S and zone != coverage.get("zone_now")
-        ]  # the zone being worked is being covered: telling the person it is not would be wrong
+            if coverage["zones_s"][zone] < ZONE_DOSE_S and zone not in _zones_now(coverage)
+        ]  # the zones being worked are being covered: telling the person they are not is wrong
         if missing:
             tips.append(f"{missing[0]} not covered yet")
-    return tips[:2] or ["good technique: keep going"]
+    return tips[:2] or ["good technique"]
+
+
+def _zones_now(coverage: dict) -> set[str]:
+    """The zones the last stroke worked (and the zone of the last sample)."""
+    return {*coverage.get("zones_now", ()), coverage.get("zone_now")}
 
 
 def _irregular(regularity: float | None) -> bool:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 
 from pfsense.calibration.model import Calibration
 from pfsense.clinical.techniques import Zone
@@ -66,6 +67,9 @@ class Acquisition:
         self.wake = threading.Event()  # cuts an idle wait short: a client or a request came
         self.stopping = threading.Event()
         self.hide_names = False  # bound to the network: status carries patient ids, not names
+        # Where the band of a session with no patient comes from: the default, or the band by
+        # feel the device's person set (pfsense.live.felt_band).
+        self.own_band_source: dict = {"source": "default"}
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._metrics: dict | None = None
         self._latest: dict | None = None
@@ -218,6 +222,7 @@ class Acquisition:
             stats=self.stats(),
             latest=self._latest,
             target_band_n=tuple(processor.tracker.config.target_band_n),
+            band_source=self.sessions.band_source(),
             calibration={
                 "source": processor.calibration.source,
                 "rezeros": processor.autozero.rezeros if processor.autozero else 0,
@@ -259,6 +264,12 @@ class Acquisition:
         self.processor = self._new_processor(self.processor.calibration)
         self._metrics = None
         self.changed()
+
+    def use_own_band(self, band_n, source: dict) -> None:
+        """Sessions with no patient are measured against `band_n` from now on."""
+        self.features = replace(self.features, target_band_n=tuple(band_n))
+        self.own_band_source = source
+        self.restart_processing()
 
     def use_calibration(self, calibration: Calibration) -> None:
         self.processor.set_calibration(calibration)

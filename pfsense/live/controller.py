@@ -76,6 +76,23 @@ class SessionController:
         bands_n = session.plan.own_bands_n() if session else {}
         return ForceReference(working_n, bands_n)
 
+    def band_source(self) -> dict:
+        """Where the band in use comes from, for the page to say: the device's own (the default,
+        or set by feel) unless a patient's session runs, then that patient's target for the
+        technique being worked (a free session: rolling)."""
+        session = self.session
+        if session is None or session.plan.patient_id is None:
+            return self.loop.own_band_source
+        step = session.step
+        segments = session.plan.segments
+        working = step is not None and step.phase != "done" and step.index < len(segments)
+        technique = segments[step.index].technique if working else Technique.ROLLING
+        return {
+            "source": session.plan.target(technique).source,
+            "technique": technique.value,
+            "patient_id": session.plan.patient_id,
+        }
+
     def refuse_during_session(self, doing: str) -> None:
         if self.session is not None:
             raise LiveStateError(f"stop the session before {doing}")

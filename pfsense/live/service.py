@@ -18,6 +18,7 @@ from pfsense.calibration.model import Calibration
 from pfsense.clinical.techniques import Zone
 from pfsense.dsp.demonstration import DEFAULT_TOLERANCE, propose_target
 from pfsense.dsp.features import FeatureConfig
+from pfsense.dsp.felt_band import press_force
 from pfsense.errors import LiveStateError, SensorTimeout
 from pfsense.live.acquisition import COLLECT_SLACK_S, Acquisition
 from pfsense.live.hub import Hub
@@ -56,6 +57,7 @@ class LiveService:
             features or FeatureConfig(sensor.rate_hz, sensor.layout.is_plate),
             data_dir,
         )
+        self._default_band_n = self.loop.features.target_band_n
         self.hub.on_subscribe = self.loop.wake.set
         self._thread = threading.Thread(
             target=self.loop.run, name="pfsense-acquisition", daemon=True
@@ -112,6 +114,31 @@ class LiveService:
             return propose_target(batch, layout, calibration, rate_hz, tolerance)
 
         return self._gather("a demonstration", seconds, propose, "recording a demonstration")
+
+    def measure_press(self, seconds: float) -> dict:
+        """The median force of the next `seconds` of pressing (a band by feel's press)."""
+
+        def measure(batch: Batch) -> dict:
+            calibration = self.loop.processor.calibration
+            return press_force(batch, self.sensor.layout, calibration, self.sensor.rate_hz)
+
+        return self._gather("a press", seconds, measure, "measuring a press")
+
+    def use_own_band(self, band_n: tuple[float, float] | None, source: dict) -> None:
+        """The band of sessions with no patient from now on: a band by feel, or (None) the
+        service's own default again; never while a session runs (it is scored on one band)."""
+
+        def use(future: Future) -> None:
+            self.loop.sessions.refuse_during_session("changing the band")
+            future.set_result(self.loop.use_own_band(band_n or self._default_band_n, source))
+
+        self._call(use)
+
+    def set_own_band_before_start(self, band_n, source: dict) -> None:
+        """The band by feel kept from an earlier run, set before acquisition starts."""
+        if self._thread.is_alive():
+            raise LiveStateError("the band is set before start; use use_own_band while running")
+        self.loop.use_own_band(band_n, source)
 
     def capture(self, seconds: float) -> Batch:
         """The next `seconds` of raw samples (a calibration step)."""

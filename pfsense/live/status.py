@@ -16,6 +16,7 @@ class Status:
     stats: dict = field(default_factory=dict)
     latest: dict | None = None  # the newest sample's time, force and position
     target_band_n: tuple[float, float] = (0.0, 0.0)
+    band_source: dict = field(default_factory=dict)  # where the band came from (whose, how)
     calibration: dict = field(default_factory=dict)
     zone: str | None = None
     session: dict | None = None  # the running session, as LiveSession.describe() said
@@ -33,6 +34,7 @@ class Status:
             "clients": clients,
             "latest": self.latest,
             "target_band_n": list(self.target_band_n),
+            "band_source": self.band_source,
             "calibration": self.calibration,
             "zone": self.zone,
             "session": self.session,

@@ -14,6 +14,7 @@ from pfsense.web import (
     db,
     errors,
     exports,
+    felt,
     pages,
     pairing,
     patients,
@@ -47,6 +48,8 @@ def create_app(live: LiveService, test_config: dict | None = None) -> Flask:
     app.register_blueprint(patients.bp)
     app.register_blueprint(therapist.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(felt.bp)
+    felt.apply_stored(app)
     errors.init_app(app)
     return app
 
