@@ -1,6 +1,7 @@
 """Replaying a stored session on the live page, and setting a band by feel from it, in real
 headless Chromium (issue 13, items 9 and 5): play and pause, seek, progress, the band the session
-was scored on, live controls disabled; two presses, the count on screen, the band said to be by feel."""
+was scored on, live controls disabled; two presses, the count on screen, the band said to be
+by feel."""
 
 import pytest
 
