@@ -63,3 +63,35 @@ def test_now_and_the_last_half_minute_are_labelled_and_colour_changes_at_once(tm
             "#force-panel", "el => getComputedStyle(el).transitionDuration"
         )
         assert duration in ("0s", "")
+
+
+def test_a_remembered_patient_is_named_before_anything_is_filed_under_them(tmp_path):
+    env = {"PFSENSE_HOME": str(tmp_path / "home")}
+    with served("--layout", "single", env=env) as (process, url), browser_page() as page:
+        code = re.search(r"setup code (\d{6})", process.stdout.readline()).group(1)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(url)
+        page.wait_for_selector(
+            "#force-panel.band-in, #force-panel.band-below, #force-panel.band-above"
+        )
+        page.evaluate(
+            START.replace('await call("POST", "/api/session/start"', "return 1; //"), code
+        )
+        # The picker remembers the last person; a plain "start session" names them first.
+        page.reload()
+        page.select_option("#who", label="R. Oller")
+        page.reload()
+        page.wait_for_selector("#who option:has-text('R. Oller')", state="attached")
+        page.wait_for_selector("#session:has-text('start session for R. Oller')")
+        page.select_option("#who", value="")
+        assert page.inner_text("#session") == "start session"
+        page.select_option("#who", label="R. Oller")
+        page.click("#start-routine")
+        page.wait_for_selector('#whose:has-text("R. Oller\'s session")')
+        assert page.is_disabled("#who")  # whose session it is cannot change under it
+        # The simulated person does what the routine asks, all of it (tests/test_sim_follows.py
+        # scores full-length segments; 8 s ones fall short of a zone's 30 s dose by design).
+        page.wait_for_url("**/patients/*?session=*", timeout=40_000)
+        page.wait_for_selector("#detail:not([hidden])")
+        done_s = page.locator("#segments tbody tr td:nth-child(4)").all_inner_texts()
+        assert [float(s) >= 7 for s in done_s] == [True, True], done_s

@@ -127,6 +127,7 @@ def test_a_session_is_recorded_from_start_to_stop_and_summarised(tmp_path):
         again = client.post("/api/session/start", headers=csrf)
         assert again.status_code == 409
         assert "already running" in again.get_json()["message"]
+        assert re.search(r"since \d\d:\d\d\)", again.get_json()["message"])  # a time to read
         time.sleep(2.0)
         stopped = client.post("/api/session/stop", headers=csrf)
         assert stopped.status_code == 200

@@ -100,10 +100,9 @@ class SessionController:
     def start(self, plan: SessionPlan) -> dict:
         """Start a session (a free one, or a patient's routine); features start from zero."""
         if self.session is not None:
-            raise LiveStateError(
-                f"a session is already running (since {self.session.describe()['started_at']}); "
-                "stop it first"
-            )
+            # The device's own clock and zone, as a person reads a time: "since 14:03".
+            since = self.session.started_at.astimezone().strftime("%H:%M")
+            raise LiveStateError(f"a session is already running (since {since}); stop it first")
         if self.problem:  # nothing could be saved: say so now, not after the work is done
             raise LiveStateError(f"no session can start: {self.problem}")
         loop = self.loop
