@@ -37,6 +37,13 @@ WATCH = """() => {
   }
 }"""
 
+PANEL_LUMINANCE_JS = """() => {
+  const [r, g, b] = getComputedStyle(document.getElementById("force-panel"))
+    .backgroundColor.match(/[\\d.]+/g).map(Number).map((c) => c / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}"""
+
 WORDS = {
     "band-in": ("✓", "in the target band"),
     "band-below": ("▼", "press a little harder"),
@@ -128,9 +135,16 @@ def test_the_band_is_heard_and_over_pressure_felt(crossing_page):
 def test_the_live_page_is_readable_and_fits_a_small_phone(crossing_page):
     page = crossing_page
     page.set_viewport_size({"width": 360, "height": 740})
+    lightness = {}
     for state in ("band-in", "band-above", "band-below"):
         page.wait_for_selector(f"#force-panel.{state}", timeout=20_000)
         assert page.evaluate(LOW_CONTRAST_JS, 4.5) == [], state
+        lightness[state] = page.evaluate(PANEL_LUMINANCE_JS)
+    # In the band and out of it differ in lightness, not only in hue (red and green were
+    # 1.23:1 apart: the same grey to a colour-blind eye).
+    for out in ("band-above", "band-below"):
+        ratio = (lightness["band-in"] + 0.05) / (lightness[out] + 0.05)
+        assert ratio >= 3, (out, ratio)
     assert page.evaluate(SIDEWAYS_SCROLL_JS) <= 0
     assert page.evaluate(SMALL_TARGETS_JS, 44) == []
     page.set_viewport_size({"width": 420, "height": 860})

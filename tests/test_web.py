@@ -311,3 +311,11 @@ def test_with_nobody_watching_the_loop_reads_less_often_and_a_viewer_brings_it_b
     assert len(idle) <= 20  # ~15 reads in 1.5 s, not ~120
     assert sum(idle) / len(idle) >= 4  # so each read takes several samples
     assert len(watched) >= 3 * len(idle)
+
+
+def test_the_pages_have_a_favicon_served_from_the_device(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200
+        assert icon.get_data(as_text=True).startswith("<svg")
