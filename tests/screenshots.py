@@ -45,6 +45,9 @@ def live_screens(out: Path, home: Path) -> None:
             page.wait_for_selector(BAND)
             page.wait_for_function("document.getElementById('technique').textContent !== '-'")
             shoot(page, out, "live")
+            page.click("#band-by-feel")
+            shoot(page, out, "band-by-feel")
+            page.click("#feel-cancel")
             patient_id = page.evaluate(SET_UP, code)
             page.evaluate(
                 "(id) => window.pfsense.call('POST', '/api/session/start',"
@@ -56,8 +59,6 @@ def live_screens(out: Path, home: Path) -> None:
             shoot(page, out, "routine-work")
             page.wait_for_selector("#force-panel.band-rest", timeout=30_000)
             shoot(page, out, "routine-rest")
-            page.click("#band-by-feel")
-            shoot(page, out, "band-by-feel")
             page.goto(f"{url}therapist")
             page.wait_for_selector("#workspace:not([hidden])")
             page.click(f"#patients button[data-patient='{patient_id}']")
