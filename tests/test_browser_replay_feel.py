@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 RECORD = """async () => {
   const call = window.pfsense.call;
   await call("POST", "/api/session/start", {});
-  await new Promise((done) => setTimeout(done, 12000));
+  await new Promise((done) => setTimeout(done, 7000));
   const {session} = await call("POST", "/api/session/stop", {});
   return session.id;
 }"""
@@ -35,7 +35,7 @@ def test_a_replay_pauses_seeks_and_shows_the_sessions_band(tmp_path):
         # The band is the one the session was scored on (--target), not the page's default.
         assert "150\u2013300 N" in page.inner_text("#band-note")
         end_s = page.evaluate("window.pfsenseReplay.end_s")
-        assert 11 < end_s < 13
+        assert 6 < end_s < 8
         assert page.inner_text("#replay-position").endswith(f"/ 0:{int(end_s):02d}")
         # Pause: the position stands still.
         page.click("#replay-play")
@@ -43,14 +43,14 @@ def test_a_replay_pauses_seeks_and_shows_the_sessions_band(tmp_path):
         paused_at = page.evaluate("window.pfsenseReplay.position_s")
         page.wait_for_timeout(1000)
         assert page.evaluate("window.pfsenseReplay.position_s") == paused_at
-        # Seek: to 9 s in, the chart holds the ten seconds before it, and no later sample.
+        # Seek: to 5 s in, the chart holds the ten seconds before it, and no later sample.
         page.eval_on_selector(
-            "#replay-seek", "el => { el.value = '9'; el.dispatchEvent(new Event('input')); }"
+            "#replay-seek", "el => { el.value = '5'; el.dispatchEvent(new Event('input')); }"
         )
-        assert page.evaluate("window.pfsenseReplay.position_s") == pytest.approx(9, abs=0.1)
-        assert page.inner_text("#replay-position").startswith("0:09 /")
+        assert page.evaluate("window.pfsenseReplay.position_s") == pytest.approx(5, abs=0.1)
+        assert page.inner_text("#replay-position").startswith("0:05 /")
         times = page.evaluate("window.pfsenseChart.data[0]")
-        assert max(times) <= 9.0
+        assert max(times) <= 5.0
         assert min(times) < 1.0  # from the start: less than ten seconds in
         assert 150 < float(page.inner_text("#force")) < 210
         # Play on to the end.

@@ -70,7 +70,7 @@ def crossing_page():
 def test_the_panel_and_the_coaching_never_disagree_over_a_run_across_the_band(crossing_page):
     page = crossing_page
     page.evaluate(WATCH)
-    page.wait_for_timeout(32_000)  # two rounds, and a 30 s window that has seen all three
+    page.wait_for_timeout(20_000)  # over a round, and a window that has seen all three
     seen = page.evaluate("window.seen")
     states = {look["panel"] for look in seen}
     assert {"band-in", "band-below", "band-above"} <= states, states
@@ -112,7 +112,7 @@ def test_the_band_is_heard_and_over_pressure_felt(crossing_page):
              force: Number(document.getElementById("force").textContent),
              ...window.pfsenseSound.state}), 50); }"""
     )
-    page.wait_for_timeout(16_000)
+    page.wait_for_timeout(12_000)  # over 10 s: all three 5 s stretches
     heard = page.evaluate("clearInterval(window.heardTimer), window.heard")
     modes = {h["mode"] for h in heard}
     assert {"in", "above", "below"} <= modes, modes

@@ -64,6 +64,7 @@ def test_two_presses_make_the_band_which_is_said_to_be_by_feel_and_kept(device, 
     assert status["target_band_n"] == [low, high]  # free sessions are measured against it
     assert status["band_source"]["source"] == "felt"
     assert status["band_source"]["set_at"] == saved.get_json()["set_at"]
+    assert client.get("/api/status").get_json()["band_source"]["source"] == "felt"
     live.stop()
     # A restart: the band by feel is still the device's.
     sensor = open_sensor("sim", SensorOptions(layout="single"))
@@ -71,6 +72,26 @@ def test_two_presses_make_the_band_which_is_said_to_be_by_feel_and_kept(device, 
     create_app(again, {"TESTING": True, "PFSENSE_DATA_DIR": str(tmp_path)})
     assert list(again.snapshot.target_band_n) == [low, high]
     assert again.snapshot.band_source["source"] == "felt"
+
+
+def test_the_default_comes_back_when_the_band_by_feel_is_forgotten(tmp_path):
+    from pfsense.store import felt_band as stored
+    from pfsense.store.db import connect
+
+    with connect(tmp_path) as connection:  # a band by feel kept from an earlier run
+        stored.save_felt_band(connection, (150.0, 250.0), {"comfortable": 150, "strong": 250})
+    live = LiveService(open_sensor("sim", SensorOptions(layout="single")), data_dir=tmp_path)
+    app = create_app(live, {"TESTING": True, "PFSENSE_DATA_DIR": str(tmp_path)})
+    live.start()
+    try:
+        client, csrf = browser(app)
+        assert client.get("/api/status").get_json()["target_band_n"] == [150.0, 250.0]
+        assert client.delete("/api/feel/band", headers=csrf).status_code == 200
+        status = client.get("/api/status").get_json()
+        assert status["target_band_n"] == list(doses.DEFAULT_TARGET_BAND_N)
+        assert status["band_source"] == {"source": "default"}
+    finally:
+        live.stop()
 
 
 def test_presses_too_alike_or_missing_give_no_band(device):
@@ -119,18 +140,3 @@ def test_a_patients_band_by_feel_is_their_rolling_target_and_needs_the_therapist
     assert rolling["duration_s"] == 30.0  # the rest of the target is kept as it was
     # The device's own band is untouched by a patient's.
     assert client.get("/api/status").get_json()["band_source"] == {"source": "default"}
-
-
-def test_the_default_comes_back_when_the_band_by_feel_is_forgotten(device):
-    sensor, _live, app = device
-    client, csrf = browser(app)
-    default = client.get("/api/status").get_json()["target_band_n"]
-    assert default == list(doses.DEFAULT_TARGET_BAND_N)
-    measure(client, csrf, "comfortable")
-    press_at(sensor, STRONG_N)
-    measure(client, csrf, "strong")
-    assert client.post("/api/feel/band", json={}, headers=csrf).status_code == 200
-    assert client.delete("/api/feel/band", headers=csrf).status_code == 200
-    status = client.get("/api/status").get_json()
-    assert status["target_band_n"] == default
-    assert status["band_source"] == {"source": "default"}
