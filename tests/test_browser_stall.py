@@ -2,6 +2,8 @@
 words at the top, recent metrics hidden while nothing comes, and a gap in the chart afterwards
 (not a straight line across it as if it were data)."""
 
+import re
+
 import pytest
 
 from .browser import browser_page
@@ -42,3 +44,25 @@ def test_a_stall_is_said_plainly_at_the_top_and_drawn_as_a_gap():
         ]
         assert any(after - before >= 2.5 for before, after in gaps), gaps  # not a line across
         assert page.evaluate("window.pfsenseChart.series[1].spanGaps") is False
+
+
+def test_a_stall_during_a_routine_comes_first_sideways_too(tmp_path):
+    from .test_browser_guided import START, inside
+
+    viewport = {"width": 844, "height": 390}
+    env = {"PFSENSE_HOME": str(tmp_path / "home")}
+    stall = ("--fault", "stall_at_s=8", "--fault", "stall_s=20")
+    with (
+        served("--layout", "single", *stall, env=env) as (process, url),
+        browser_page() as page,
+    ):
+        code = re.search(r"setup code (\d{6})", process.stdout.readline()).group(1)
+        page.set_viewport_size(viewport)
+        page.goto(url)
+        page.wait_for_selector(BAND)
+        page.evaluate(START, code)
+        page.wait_for_selector("#routine-panel:not([hidden])")
+        page.wait_for_selector("#alert:not([hidden])", timeout=15_000)
+        assert page.locator("#alert").bounding_box()["y"] < 50
+        for selector in ("#alert-title", "#routine-now", "#force"):
+            assert inside(page, selector, viewport), selector
