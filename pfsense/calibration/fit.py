@@ -63,14 +63,21 @@ def _check_tare_channel(values: np.ndarray, counts_per_n: float, name: str) -> N
     sd_n = float(np.nanstd(values)) / counts_per_n
     if sd_n > TARE_MAX_SD_N:
         raise CalibrationError(
-            f"tare refused: {_cell(name)} moved by {sd_n:.2f} N (sd) while taring, over "
-            f"{TARE_MAX_SD_N:g} N; keep the device still and unloaded, then tare again"
+            f"tare refused: the reading of {_cell(name)} moved by {sd_n:.2f} N while taring "
+            f"(more than {TARE_MAX_SD_N:g} N); take your foot and hands off, keep the device "
+            "still and unloaded, then tare again"
         )
 
 
+CORNERS = {"fl": "front left", "fr": "front right", "rl": "rear left", "rr": "rear right"}
+
+
 def _cell(name: str) -> str:
-    """How a message names a cell: "the cell" alone, "cell fl" on a plate."""
-    return "the cell" if name == "cell" else f"cell {name}"
+    """How a message names a cell: "the cell" alone, "the front left cell (fl)" on a plate (the
+    label on the wiring diagram in brackets)."""
+    if name == "cell":
+        return "the cell"
+    return f"the {CORNERS[name]} cell ({name})" if name in CORNERS else f"cell {name}"
 
 
 def counts_per_newton(loaded_counts: np.ndarray, offset_counts: float, weight_n: float) -> float:
