@@ -44,6 +44,10 @@ def test_what_to_do_now_and_the_force_are_on_the_first_screen(tmp_path, viewport
                          "#force", "#band-label"):  # fmt: skip
             assert inside(page, selector, viewport), selector
         assert "next:" in page.locator("#routine-next").inner_text()
+        # First, not merely on the screen: nothing (the chart, say) above them.
+        trace_y = page.locator("#trace").bounding_box()["y"]
+        for selector in ("#routine-panel", "#force-panel"):
+            assert page.locator(selector).bounding_box()["y"] < trace_y, selector
         page.wait_for_selector("#routine-now:has-text('rest')", timeout=20_000)
         page.wait_for_selector("#force-panel.band-rest")
         assert page.locator("#band-label").inner_text() == "rest: foot off the ball"

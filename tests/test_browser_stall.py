@@ -66,3 +66,5 @@ def test_a_stall_during_a_routine_comes_first_sideways_too(tmp_path):
         assert page.locator("#alert").bounding_box()["y"] < 50
         for selector in ("#alert-title", "#routine-now", "#force"):
             assert inside(page, selector, viewport), selector
+        trace_y = page.locator("#trace").bounding_box()["y"]
+        assert page.locator("#routine-panel").bounding_box()["y"] < trace_y

@@ -8,6 +8,7 @@
   const { call } = window.pfsense;
   const $ = (name) => document.getElementById(name);
   const PRESS_S = 5; // pfsense.clinical.doses.FEEL_PRESS_S
+  const SPREAD = 0.15; // pfsense.clinical.doses.FEEL_MIN_SPREAD
   const STEPS = [
     { level: "comfortable", words: "Press on the ball at firm but comfortable, about 6 out of 10. Tap measure, and keep pressing until the count ends." },
     { level: "strong", words: "Now press at strong but tolerable, about 8 out of 10: as hard as you can bear without pain. Tap measure, and keep pressing." },
@@ -55,6 +56,10 @@
         step = 1;
         showStep();
         live.say(`firm but comfortable: ${live.formatForce(answer.force_n)}`);
+      } else if (pressed.strong - pressed.comfortable < SPREAD * pressed.strong) {
+        // Too alike to guide anyone (the server would refuse them too): the second press again.
+        $("feel-step").textContent = `2 of 2: that was ${live.formatForce(pressed.strong)}, about the same as your first press (${live.formatForce(pressed.comfortable)}). Press harder, as hard as you can bear without pain, and tap measure.`;
+        $("feel-countdown").textContent = "";
       } else {
         go.hidden = true;
         save.hidden = false;
