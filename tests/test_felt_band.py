@@ -140,3 +140,23 @@ def test_a_patients_band_by_feel_is_their_rolling_target_and_needs_the_therapist
     assert rolling["duration_s"] == 30.0  # the rest of the target is kept as it was
     # The device's own band is untouched by a patient's.
     assert client.get("/api/status").get_json()["band_source"] == {"source": "default"}
+
+
+def test_strange_requests_to_the_feel_routes_get_clear_refusals(device):
+    _sensor, _live, app = device
+    client, csrf = browser(app)
+    assert client.post("/api/feel/band", json={}).status_code == 400  # no CSRF token
+    bodies = [b"[1, 2]", b"{", b'{"level": "comfortable"' + b" " * 70_000 + b"}"]
+    for body in bodies:
+        answer = client.post(
+            "/api/feel/press", data=body, headers={**csrf, "Content-Type": "application/json"}
+        )
+        assert answer.status_code in (400, 413), (body[:20], answer.status_code)
+        assert answer.get_json()["message"]
+    for patient_id in ("abc", -1, 2**70, None, [1]):
+        answer = client.post("/api/feel/band", json={"patient_id": patient_id}, headers=csrf)
+        assert answer.status_code in (400, 409), (patient_id, answer.get_json())
+    for level in (None, 7, "x" * 10_000, {"a": 1}):
+        answer = client.post("/api/feel/press", json={"level": level}, headers=csrf)
+        assert answer.status_code == 400, level
+    assert client.get("/api/status").get_json()["band_source"] == {"source": "default"}
