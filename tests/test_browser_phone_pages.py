@@ -217,7 +217,9 @@ def test_a_name_already_taken_is_confirmed_and_a_deletion_names_who(site):
         page.click("#delete-patient")
         page.wait_for_selector("#message:has-text('deleted')")
         assert f"anna k (patient {second}, foot length 251 mm)" in asked[0]
+        # The message comes after the list is refreshed: the deleted patient is gone by then.
         assert page.locator("#patients li:has-text('251 mm')").count() == 0
+        assert page.locator("#patients li:has-text('243 mm')").count() == 1
 
 
 def contrast(colour: str, background: str = "#111111") -> float:

@@ -132,8 +132,8 @@
 
   async function addPatient(extra) {
     const form = $("new-patient");
-    const answer = await attempt(() => call("POST", "/api/patients", { ...patientFields(form), ...extra }), "patient added", patientInputs(form));
-    if (answer) { form.reset(); await showPatients(); showPatient(answer.patient.id); }
+    const answer = await attempt(() => call("POST", "/api/patients", { ...patientFields(form), ...extra }), null, patientInputs(form));
+    if (answer) { form.reset(); await attempt(showPatients); say("patient added"); showPatient(answer.patient.id); }
     else if (refusal.existing) askSameName(form, "yes, add them as a new patient", () => addPatient({ allow_duplicate_name: true }));
   }
   $("new-patient").addEventListener("submit", (event) => { event.preventDefault(); addPatient({}); });
@@ -163,8 +163,8 @@
   async function savePatient(extra) {
     const form = $("edit-patient");
     const id = shown.patient.id;
-    const answer = await attempt(() => call("PUT", `/api/patients/${id}`, { ...editedPatient(form), ...extra }), "patient saved", patientInputs(form));
-    if (answer) { showPatients(); showPatient(id); }
+    const answer = await attempt(() => call("PUT", `/api/patients/${id}`, { ...editedPatient(form), ...extra }), null, patientInputs(form));
+    if (answer) { await attempt(showPatients); say("patient saved"); showPatient(id); }
     else if (refusal.existing) askSameName(form, "yes, rename them", () => savePatient({ allow_duplicate_name: true }));
   }
   $("edit-patient").addEventListener("submit", (event) => { event.preventDefault(); savePatient({}); });
@@ -333,9 +333,11 @@
   $("delete-patient").addEventListener("click", async () => {
     const p = shown.patient;
     if (!confirm(`Delete ${p.name} (${describe(p)}), every session and every recording of them? This cannot be undone.`)) return;
-    if (await attempt(() => call("DELETE", `/api/patients/${p.id}`), `${p.name} (${describe(p)}) deleted`)) {
+    // The list is refreshed before the message, so "deleted" never shows beside the patient's row.
+    if (await attempt(() => call("DELETE", `/api/patients/${p.id}`))) {
       $("patient").hidden = true;
-      showPatients();
+      await attempt(showPatients);
+      say(`${p.name} (${describe(p)}) deleted`);
     }
   });
 
