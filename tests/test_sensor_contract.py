@@ -145,9 +145,10 @@ def test_times_increase_and_acquired_at_is_unix_time(sensor):
         batch = _read_some(sensor, 40)
     assert np.all(np.diff(batch.t_s) > 0)
     assert np.all(np.diff(batch.acquired_at) > 0)
-    # Unix seconds of this century, and the same spacing as t_s: one clock, two origins.
+    # Unix seconds of this century, spaced as t_s is, but read from the wall clock as samples
+    # come (tests/test_wall_clock.py): that clock steps (0.5 ms every 100 ms on this machine).
     assert np.all(batch.acquired_at > 1.6e9)
-    np.testing.assert_allclose(np.diff(batch.acquired_at), np.diff(batch.t_s), atol=1e-6)
+    np.testing.assert_allclose(np.diff(batch.acquired_at), np.diff(batch.t_s), atol=2e-3)
 
 
 def test_counts_are_signed_24_bit_and_flags_known_bits(sensor):

@@ -47,7 +47,8 @@ def test_every_frame_arrives_with_its_counts_in_order(pico):
     # The Pico's clock: 12.5 ms apart, give or take its 50 us polling (the first frame reads a
     # conversion that was waiting since before the start).
     np.testing.assert_allclose(np.diff(batch.t_s)[1:], 1 / 80, atol=2e-4)
-    np.testing.assert_allclose(np.diff(batch.acquired_at), np.diff(batch.t_s), atol=1e-6)
+    # acquired_at follows the wall clock, which steps (tests/test_wall_clock.py).
+    np.testing.assert_allclose(np.diff(batch.acquired_at), np.diff(batch.t_s), atol=2e-3)
     assert abs(batch.acquired_at[-1] - time.time()) < 0.5
     assert sensor.describe()["pico"].startswith("pfsense-pico v1 channels=4 rate=80")
 

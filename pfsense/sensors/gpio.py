@@ -121,7 +121,6 @@ class GpioSensor(Sensor):
         self._chips: list[HX711Pins] = []
         self._seq = SEQ_MODULO - 1
         self._started_ns = 0
-        self._wall_offset_s = 0.0
         self._io = threading.Lock()  # the pins: one sample at a time, or close
 
     @property
@@ -137,7 +136,6 @@ class GpioSensor(Sensor):
             self._chips = [HX711Pins(factory, d, s, self._max_high_ns) for d, s in self.pins]
         if not self._started_ns:
             self._started_ns = time.perf_counter_ns()
-            self._wall_offset_s = time.time()  # acquired_at: the same clock as t_s, in Unix time
 
     def _close(self) -> None:
         with self._io:  # a read in another thread finishes its sample first (it sees _wake)
@@ -171,21 +169,23 @@ class GpioSensor(Sensor):
                     f"no conversion from the HX711 on GPIO {self.pins} for {timeout_s:g} s: "
                     "DOUT stays high (check power and wiring)"
                 )
-        t_s, counts, flags = row
+        t_s, acquired_at, counts, flags = row
         self._seq = (self._seq + 1) % SEQ_MODULO
         return Batch(
             np.array([t_s]),
-            np.array([t_s + self._wall_offset_s]),
+            np.array([acquired_at]),
             np.array([self._seq], dtype=np.uint16),
             np.array([counts], dtype=COUNTS_DTYPE),
             np.array([flags], dtype=FLAGS_DTYPE),
         )
 
     def _sample(self, deadline: float) -> tuple | None:
-        """One reading of every cell: (t_s, counts, flags), or None if none was ready in time."""
+        """One reading of every cell: (t_s, acquired_at, counts, flags), or None if none was
+        ready in time. acquired_at is the wall clock read with t_s, not an offset taken at start:
+        the wall clock drifts and steps (NTP's first sync on a Pi, which has no real-time clock)."""
         period_s = 1.0 / self.rate_hz
         counts, flags = [0] * len(self._chips), [0] * len(self._chips)
-        t_s = None
+        t_s = acquired_at = None
         for index, chip in enumerate(self._chips):
             wait_s = 3 * period_s
             for _attempt in range(RETRIES):
@@ -193,7 +193,9 @@ class GpioSensor(Sensor):
                 if not _wait_ready(chip, until, self._wake):
                     flags[index] = SampleFlag.TIMEOUT
                     break
-                t_s = t_s if t_s is not None else (time.perf_counter_ns() - self._started_ns) / 1e9
+                if t_s is None:
+                    t_s = (time.perf_counter_ns() - self._started_ns) / 1e9
+                    acquired_at = time.time()
                 word = chip.read_word()
                 if word is None:  # disturbed, maybe powered down: the next conversion may come
                     wait_s = (3 + SETTLING_PERIODS) * period_s  # only after the settling time
@@ -207,7 +209,7 @@ class GpioSensor(Sensor):
                 flags[index] = SampleFlag.DESYNC  # every try was disturbed
         if t_s is None:
             return None
-        return t_s, counts, flags
+        return t_s, acquired_at, counts, flags
 
 
 def _wait_ready(chip: HX711Pins, until: float, wake: threading.Event) -> bool:

@@ -16,12 +16,9 @@ class Pacer:
 
     def __init__(self) -> None:
         self._origin_mono = 0.0
-        self._origin_wall = 0.0
 
     def start(self, source_t_s: float) -> None:
-        now_mono = time.monotonic()
-        self._origin_mono = now_mono - source_t_s
-        self._origin_wall = time.time() - source_t_s
+        self._origin_mono = time.monotonic() - source_t_s
 
     def due_t_s(self) -> float:
         """Source time that is due now."""
@@ -42,5 +39,9 @@ class Pacer:
         return now < deadline_mono or now >= target
 
     def acquired_at(self, source_t_s: float | np.ndarray) -> float | np.ndarray:
-        """Unix seconds at which a source time is (was) due."""
-        return self._origin_wall + source_t_s
+        """Unix seconds at which a source time is (was) due, by the wall clock as it reads now.
+
+        Not an offset taken once at start: a wall clock drifts from the monotonic one (5 ms/s
+        measured on a virtual machine) and steps when NTP first syncs a Pi, which has no
+        real-time clock; a viewer compares acquired_at with its own wall clock."""
+        return time.time() - (time.monotonic() - self._origin_mono - source_t_s)

@@ -5,9 +5,10 @@
 late frame is counted and dropped, a gap is flagged DROPPED on the next sample. Samples carry a
 host-side sequence number that advances by one per frame plus the frames lost, so lost samples are
 counted the same way whatever the Pico did (a reset starts its own count again). The Pico's
-microsecond clock gives the sample times; `acquired_at` maps them to wall time through the
-arrival of the first frame after each (re)connection. An unplugged Pico raises SensorTimeout at
-each read until it is back, then the sensor reopens the port and carries on by itself.
+microsecond clock gives the sample times, anchored to the host's monotonic clock at the first
+frame after each (re)connection; `acquired_at` maps them to the wall clock as it reads then. An
+unplugged Pico raises SensorTimeout at each read until it is back, then the sensor reopens the
+port and carries on by itself.
 """
 
 import contextlib
@@ -73,7 +74,6 @@ class SerialSensor(Sensor):
         self._started_mono = 0.0
         self._previous_seq = 0
         self._last_t_s = -math.inf
-        self._offset_s = 0.0  # wall time minus sample time, set at each (re)connection
         self._host_seq = SEQ_MODULO - 1  # so that the first sample is 0
         self._reset_link()
 
@@ -171,7 +171,6 @@ class SerialSensor(Sensor):
             except OSError as error:
                 self._lost(error, locked=True)
                 return []
-        arrived = time.time()
         self._buffer += chunk
         rows = []
         *lines, self._buffer = self._buffer.split(b"\n")
@@ -179,7 +178,7 @@ class SerialSensor(Sensor):
             self.stats.corrupted += 1
             self._buffer = b""
         for line in lines:
-            row = self._row(line, arrived)
+            row = self._row(line)
             if row is not None:
                 rows.append(row)
         return rows
@@ -203,7 +202,7 @@ class SerialSensor(Sensor):
         self._check = SequenceCheck()
         self._anchor: tuple[int, float] | None = None  # (device t_us, host t_s)
 
-    def _row(self, line: bytes, arrived: float) -> tuple | None:
+    def _row(self, line: bytes) -> tuple | None:
         if not line.strip():
             return None
         try:
@@ -218,9 +217,9 @@ class SerialSensor(Sensor):
         if kind in ("duplicate", "late"):
             return None
         self.stats.frames += 1
-        return self._sample(parsed, kind, arrived)
+        return self._sample(parsed, kind)
 
-    def _sample(self, frame: Frame, kind: str, arrived: float) -> tuple:
+    def _sample(self, frame: Frame, kind: str) -> tuple:
         lost = 0
         if kind == "gap":
             lost = (frame.seq - self._previous_seq - 1) % SEQ_MODULO
@@ -231,8 +230,6 @@ class SerialSensor(Sensor):
                 host_t_s = max(host_t_s, self._last_t_s + 1.0 / self.rate_hz)
                 lost = max(lost, 1)
             self._anchor = (frame.t_us, host_t_s)
-            # Wall time of the anchor frame's arrival: one clock, two origins, for this link.
-            self._offset_s = arrived - host_t_s
         self._previous_seq = frame.seq
         t_s = self._anchor[1] + (frame.t_us - self._anchor[0]) / 1e6
         self._last_t_s = t_s
@@ -242,9 +239,12 @@ class SerialSensor(Sensor):
 
     def _batch(self, rows: list[tuple]) -> Batch:
         t_s = np.array([row[0] for row in rows])
+        # t_s is on the host's monotonic clock (from _started_mono); acquired_at maps it to the
+        # wall clock as it reads now, which drifts and steps (NTP's first sync on a Pi).
+        wall_minus_t_s = time.time() - (time.monotonic() - self._started_mono)
         return Batch(
             t_s,
-            t_s + self._offset_s,
+            t_s + wall_minus_t_s,
             np.array([row[1] for row in rows], dtype=np.uint16),
             np.array([row[2] for row in rows], dtype=COUNTS_DTYPE),
             np.array([row[3] for row in rows], dtype=FLAGS_DTYPE),
