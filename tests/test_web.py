@@ -1,5 +1,6 @@
 """The Flask app through its test client, the frame contract, and the live service."""
 
+import itertools
 import json
 import time
 
@@ -8,7 +9,8 @@ import pytest
 
 from pfsense.calibration.model import Calibration
 from pfsense.dsp.pipeline import Processed, Processor
-from pfsense.live.frames import frame_event
+from pfsense.live.frames import frame_event, frame_sse
+from pfsense.live.hub import Event
 from pfsense.live.service import LiveService
 from pfsense.sensors import SensorOptions, open_sensor
 from pfsense.sensors.batch import Batch
@@ -146,6 +148,29 @@ def test_frame_event_carries_calibrated_force_and_position():
     assert frame["x_mm"] == [0.0] * 3 + [150.0] * 3 + [None] + [150.0] * 2
     assert frame["y_mm"] == [0.0] * 6 + [None] + [0.0] * 2
     json.dumps(frame, allow_nan=False)
+
+
+@pytest.mark.parametrize("layout_name", ["plate4", "single"])
+def test_frames_written_out_directly_are_the_bytes_the_json_encoder_gives(layout_name):
+    # Every frame of a simulated run with glitches (null forces), in batches of 1 to 7 rows.
+    layout = make_layout(layout_name)
+    faults = FaultKnobs(spike_rate=0.05, saturation_rate=0.02)
+    options = SensorOptions(layout=layout_name, realtime=False, faults=faults)
+    with open_sensor("sim", options) as sensor:
+        processor = Processor(sensor.layout, sensor.nominal_calibration, sensor.rate_hz)
+        rows = [processor.process(sensor.read()) for _ in range(12)]
+    rows = Processed.concat(rows)
+    frames, start = [], 0
+    for size in itertools.cycle(range(1, 8)):
+        if start >= len(rows):
+            break
+        frames.append(frame_event(rows.select(slice(start, start + size)), layout))
+        start += size
+    odd = {"type": "frame", "acquired_at": 1.7e9, "seq": [0, 65535], "t_s": [1e-05, 1e16],
+           "force_n": [-0.0, None], "x_mm": [None, -149.9], "y_mm": [0.1, 2e-07]}  # fmt: skip
+    for frame in [*frames, odd]:
+        assert frame_sse(frame) == Event.of(frame).sse
+    assert any(None in frame["force_n"] for frame in frames), "no rejected sample was covered"
 
 
 def test_single_cell_frames_have_no_position():

@@ -5,6 +5,7 @@ simulator knows its true offset and counts per newton; a recording carries the o
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -30,10 +31,16 @@ class Calibration:
 
     def force_n(self, counts: np.ndarray) -> np.ndarray:
         """Newtons per channel for counts of shape (n, channels)."""
-        offset = np.asarray(self.offset_counts, dtype=float)
-        return (np.asarray(counts, dtype=float) - offset) / np.asarray(
-            self.counts_per_n, dtype=float
-        )
+        return (np.asarray(counts, dtype=float) - self._offset) / self._scale
+
+    # As arrays once, not from the tuples on every live sample.
+    @cached_property
+    def _offset(self) -> np.ndarray:
+        return np.asarray(self.offset_counts, dtype=float)
+
+    @cached_property
+    def _scale(self) -> np.ndarray:
+        return np.asarray(self.counts_per_n, dtype=float)
 
     def counts(self, force_n: np.ndarray) -> np.ndarray:
         """The counts a force (n, channels) would read, rounded to whole counts."""

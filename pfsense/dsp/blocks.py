@@ -30,27 +30,41 @@ class Blocks(Columns):
 
 
 class Blocker:
-    """Cuts a stream of rows into blocks of `size` rows; keeps the rows of the unfinished one."""
+    """Cuts a stream of rows into blocks of `size` rows; keeps the rows of the unfinished one.
+
+    The rows go into one table that is reused (grown for a recording's larger chunks): live, a
+    sample is a few assignments into it, not a new table stacked and joined every 12.5 ms."""
 
     def __init__(self, rate_hz: float, channels: int) -> None:
         self.size = max(1, round(rate_hz / BLOCK_HZ))
         self.channels = channels
-        self._pending = np.zeros((0, 4 + channels))  # rows of the unfinished block
+        self._table = np.zeros((2 * self.size, 4 + channels))  # columns t, force, x, y, counts
+        self._pending = 0  # rows of the unfinished block, at the table's start
 
     def join(self, t_s, force_n, x_mm, y_mm, counts) -> tuple[np.ndarray, int]:
         """The pending rows and these as one table (columns t, force, x, y, counts...), and how
-        many of its rows were pending; give back what is left over with `keep`."""
-        columns = np.column_stack([t_s, force_n, x_mm, y_mm, counts])
-        pending = len(self._pending)
-        return (np.concatenate([self._pending, columns]) if pending else columns), pending
+        many of its rows were pending; say with `keep` which of its rows are left over. The
+        table is a view of the blocker's own: valid until the next `join`."""
+        pending, total = self._pending, self._pending + len(t_s)
+        if total > len(self._table):
+            grown = np.zeros((total, self._table.shape[1]))
+            grown[:pending] = self._table[:pending]
+            self._table = grown
+        new = self._table[pending:total]
+        new[:, 0], new[:, 1], new[:, 2], new[:, 3] = t_s, force_n, x_mm, y_mm
+        new[:, 4:] = counts
+        return self._table[:total], pending
 
-    def keep(self, rows: np.ndarray) -> None:
-        """The rows of the unfinished block (fewer than `size`)."""
-        self._pending = rows
+    def keep(self, start: int, end: int) -> None:
+        """Rows start..end of the last joined table are the unfinished block (fewer than
+        `size`); they move to the table's start."""
+        if start:
+            self._table[: end - start] = self._table[start:end].copy()
+        self._pending = end - start
 
     def take_pending(self) -> tuple[np.ndarray, np.ndarray]:
         """The unfinished block's times and forces, which will never make a block."""
-        rows, self._pending = self._pending, self._pending[:0]
+        rows, self._pending = self._table[: self._pending].copy(), 0
         return rows[:, 0], rows[:, 1]
 
 

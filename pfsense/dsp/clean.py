@@ -181,6 +181,7 @@ class Cleaner:
         self._limit_block = -1  # the block whose limits are in _limit
         self._limit = self.threshold_counts
         self._last_seq: int | None = None
+        self._no_counts = np.zeros((0, channels))
 
     def clean(self, batch: Batch) -> tuple[Batch, np.ndarray]:
         """Rows now decided, as (rows, counts): counts float, NaN where rejected."""
@@ -219,25 +220,26 @@ class Cleaner:
         context = np.concatenate([self._before, usable, after])
         predicted = 2.0 * context[LOOK - 1 : LOOK - 1 + n] - context[LOOK - 2 : LOOK - 2 + n]
         off_by = np.abs(usable - predicted)
-        threshold = self._limits(off_by)
+        threshold = self._limits(off_by)  # (channels,) when one limit serves every row
         off_line = ~(off_by <= threshold)  # NaN: off the line
         suspect = off_line | np.concatenate([self._before_off_line[None], off_line[:-1]])
         if any_flagged:
             suspect &= flagged == 0  # already rejected: nothing to judge
         known = max(0, n - LOOK + len(after))  # rows whose right-hand neighbours have come
-        waiting = suspect[known:].any(axis=1)
-        decided = known + int(np.argmax(waiting)) if waiting.any() else n
+        any_suspect = bool(suspect.any())  # live, usually not: the rest is skipped
+        waiting = suspect[known:].any(axis=1) if any_suspect else None
+        decided = known + int(np.argmax(waiting)) if any_suspect and waiting.any() else n
         cleaned, reason = usable[:decided], flagged[:decided]
         judged = suspect[: min(decided, known)]  # the rest of the decided rows are not suspect
-        if judged.any():
+        if any_suspect and judged.any():
             spikes = np.zeros(reason.shape, bool)
-            spikes[: len(judged)] = judged & spike_mask(
-                context[: len(judged) + 2 * LOOK], threshold[: len(judged)]
-            )
+            limits = threshold[: len(judged)] if threshold.ndim == 2 else threshold
+            spikes[: len(judged)] = judged & spike_mask(context[: len(judged) + 2 * LOOK], limits)
             reason = reason.copy()
             reason[spikes] = np.where(is_all_ones(rows.counts[:decided][spikes]), 4, 5)
             cleaned = np.where(spikes, np.nan, cleaned)
-        if any_flagged or judged.any():
+            self._count(reason)
+        elif any_flagged:
             self._count(reason)
         self._before = context[decided : decided + LOOK]  # left neighbours of the next rows
         if decided:
@@ -252,12 +254,13 @@ class Cleaner:
     def _limits(self, off_by: np.ndarray) -> np.ndarray:
         """The limit for each of these rows (the first is row `_decided_rows`), per channel:
         SCALE_FACTOR times the upper quartile of how far the SCALE_ROWS readings before the
-        row's block were off the line, held between the floor and the ceiling. Live, one row at
-        a time, the limit is worked out once a block and kept."""
+        row's block were off the line, held between the floor and the ceiling: (rows, channels),
+        or (channels,) when the rows are in one block. Live, one row at a time, the limit is
+        worked out once a block and kept."""
         n, start = len(off_by), self._decided_rows
         first, last = start // SCALE_BLOCK, (start + n - 1) // SCALE_BLOCK
         if first == last == self._limit_block:
-            return np.broadcast_to(self._limit, off_by.shape)
+            return self._limit
         # Readings known so far, the oldest first: those decided, then these rows; NaN before.
         known = np.concatenate(
             [np.full((SCALE_ROWS, off_by.shape[1]), np.nan), self._off_by, off_by]
@@ -274,6 +277,8 @@ class Cleaner:
             SCALE_FACTOR * np.nan_to_num(scale), self.threshold_counts, self.ceiling_counts
         )
         self._limit_block, self._limit = int(last), limits[-1]
+        if first == last:
+            return self._limit
         return limits[(start + np.arange(n)) // SCALE_BLOCK - first]
 
     def _hold(self, rows: Batch, flagged: np.ndarray, decided: int) -> tuple[Batch, np.ndarray]:
@@ -283,7 +288,7 @@ class Cleaner:
         elif len(self._held):
             self._held, self._held_reason = self._held.select(slice(0, 0)), flagged[:0]
         taken = rows if decided == len(rows) else rows.select(slice(0, decided))
-        return taken, np.zeros((0, self._channels))
+        return taken, self._no_counts
 
     def _count(self, reason: np.ndarray) -> None:
         if not reason.any():

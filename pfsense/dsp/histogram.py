@@ -4,14 +4,18 @@ import bisect
 
 import numpy as np
 
+FOLD_ONES = 1024  # single values held before they are counted in: memory bound, not the session's
+
 
 class Histogram:
     """Counts of values in fixed bins; values outside the edges land in the end bins."""
 
     def __init__(self, edges: np.ndarray) -> None:
         self.edges = np.asarray(edges, dtype=float)
-        self._counts = np.zeros(len(self.edges) - 1, np.int64)  # from `add`
-        self._counts_list = [0] * (len(self.edges) - 1)  # from `add_one`: plain ints are quicker
+        self._counts = np.zeros(len(self.edges) - 1, np.int64)
+        # Bins of values from `add_one` not yet counted in: plain ints are quicker one at a time,
+        # and folding a few in is quicker than adding a list of every bin on each read.
+        self._ones: list[int] = []
         self._edges_list = self.edges.tolist()
 
     @classmethod
@@ -24,16 +28,25 @@ class Histogram:
 
     @property
     def total(self) -> int:
-        return int(self._counts.sum()) + sum(self._counts_list)
+        return int(self._counts.sum()) + len(self._ones)
 
     def add_one(self, value: float) -> None:
         """One value: quicker than `add` for the occasional single value."""
         index = bisect.bisect_right(self._edges_list, value) - 1
-        self._counts_list[min(max(index, 0), len(self._counts_list) - 1)] += 1
+        self._ones.append(min(max(index, 0), len(self._counts) - 1))
+        if len(self._ones) >= FOLD_ONES:
+            self._fold()
 
     @property
     def counts(self) -> np.ndarray:
-        return self._counts + np.asarray(self._counts_list, np.int64)
+        """Counts per bin (a copy)."""
+        self._fold()
+        return self._counts.copy()
+
+    def _fold(self) -> None:
+        if self._ones:
+            self._counts += np.bincount(self._ones, minlength=len(self._counts))
+            self._ones.clear()
 
     def add(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=float)

@@ -124,10 +124,10 @@ class Processor:
                 end = used * size - pending
                 blocks = blocks.select(slice(0, used))
                 self.calibration = self.autozero.calibration
-            block_rows = table[: used * size]
+            block_rows = table[: used * size].copy()  # the blocker reuses its table
             for tracker in self.trackers:
                 tracker.add(block_rows[:, 0], block_rows[:, 1], blocks, self.block_s)
-        self.blocker.keep(table[used * size : pending + end])
+        self.blocker.keep(used * size, pending + end)
         if end < len(rows):
             rows = rows.select(slice(0, end))
             force_n, x_mm, y_mm = force_n[:end], x_mm[:end], y_mm[:end]

@@ -27,7 +27,7 @@ from pfsense.dsp.recent import RECENT_WINDOW_S
 from pfsense.dsp.report import recent_report, report
 from pfsense.errors import LiveStateError, SensorClosed, SensorError, SensorTimeout
 from pfsense.live.controller import SessionController
-from pfsense.live.frames import frame_event
+from pfsense.live.frames import frame_event, frame_sse
 from pfsense.live.hub import Hub
 from pfsense.live.status import Status
 from pfsense.sensors.base import Sensor
@@ -85,6 +85,8 @@ class Acquisition:
         self.wake.set()
 
     def _run_commands(self) -> None:
+        if self._commands.empty():  # the usual read: no request, and no exception raised
+            return
         while True:
             try:
                 command, future = self._commands.get_nowait()
@@ -185,7 +187,7 @@ class Acquisition:
         frame = frame_event(rows, self.sensor.layout)
         keys = ("t_s", "force_n", "x_mm", "y_mm")
         self._latest = {key: frame[key][-1] for key in keys if key in frame}
-        self.hub.publish(frame)
+        self.hub.publish(frame, frame_sse)
 
     def flush(self) -> None:
         """The rows the processor still holds: out, and into its features."""

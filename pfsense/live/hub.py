@@ -118,13 +118,14 @@ class Hub:
         with self._lock:
             self._subscribers = tuple(s for s in self._subscribers if s is not sink)
 
-    def publish(self, payload: dict) -> Event | None:
-        """Encode once and hand to every subscriber; None (and no encoding) when nobody is."""
+    def publish(self, payload: dict, sse: Callable[[dict], bytes] | None = None) -> Event | None:
+        """Encode once and hand to every subscriber; None (and no encoding) when nobody is.
+        `sse` writes the event out instead of the JSON encoder (pfsense.live.frames.frame_sse)."""
         subscribers = self._subscribers
         if not subscribers:
             return None
         try:
-            event = Event.of(payload)
+            event = Event(payload, sse(payload)) if sse else Event.of(payload)
         except (TypeError, ValueError):  # a NaN or a numpy scalar: a bug, never a dead loop
             log.exception("event not sent: %.200r", payload)
             return None

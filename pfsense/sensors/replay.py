@@ -62,8 +62,7 @@ class ReplaySensor(Sensor):
             return self._take(min(len(batch), self._next + self.batch_samples))
         deadline = time.monotonic() + timeout_s
         while self._running:
-            due_t_s = self._t0_s + self._pacer.due_t_s()
-            end = int(np.searchsorted(batch.t_s, due_t_s, side="right"))
+            end = self._due_end(self._t0_s + self._pacer.due_t_s())
             if end > self._next:
                 return self._take(end)
             next_t_s = float(batch.t_s[self._next]) - self._t0_s
@@ -73,6 +72,16 @@ class ReplaySensor(Sensor):
                     "the sensor was stalled when it was recorded"
                 )
         return None
+
+    def _due_end(self, due_t_s: float) -> int:
+        """The end of the rows due by `due_t_s`. Live, none or one is: two comparisons, not a
+        search of the whole recording on every read."""
+        t_s, start = self.recording.batch.t_s, self._next
+        if t_s[start] > due_t_s:
+            return start
+        if start + 1 == len(t_s) or t_s[start + 1] > due_t_s:
+            return start + 1
+        return int(np.searchsorted(t_s, due_t_s, side="right"))
 
     def _take(self, end: int) -> Batch:
         rows = slice(self._next, end)

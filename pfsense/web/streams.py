@@ -66,14 +66,14 @@ class StreamClient:
         self._backlog_events = backlog_events
         self.lock = threading.Lock()
 
-    def send(self, data: bytes) -> bool:
+    def send(self, data: bytes, now_s: float) -> bool:
         """Send now, or queue behind what is waiting. True when the stream thread must attend:
         a backlog has begun (watch for the socket to drain) or the client is finished."""
         with self.lock:
-            return self.send_locked(data)
+            return self.send_locked(data, now_s)
 
-    def send_locked(self, data: bytes) -> bool:
-        """`send`, for a caller that holds `lock` already."""
+    def send_locked(self, data: bytes, now_s: float) -> bool:
+        """`send`, for a caller that holds `lock` already; `now_s` is the monotonic clock."""
         if self.closed:
             return False
         if self._backlog:
@@ -82,10 +82,10 @@ class StreamClient:
                 return True
             self._backlog.append(memoryview(data))
             return False
-        sent = self._send(memoryview(data))
+        sent = self._send(data)
         if self.closed:
             return True
-        self.last_sent_s = time.monotonic()
+        self.last_sent_s = now_s
         if sent < len(data):
             self._backlog.append(memoryview(data)[sent:])
             return True
@@ -113,7 +113,7 @@ class StreamClient:
             self._backlog.clear()
             self.sock.close()
 
-    def _send(self, data: memoryview) -> int:
+    def _send(self, data: bytes | memoryview) -> int:
         try:
             return self.sock.send(data)
         except (BlockingIOError, InterruptedError):
@@ -161,9 +161,9 @@ class StreamServer:
 
     def put(self, event: Event) -> None:
         """The hub's delivery, on the acquisition thread: the same bytes to every client."""
-        attend = False
+        attend, now_s = False, time.monotonic()  # one clock reading for every client
         for client in self._clients:
-            attend |= client.send(event.sse)
+            attend |= client.send(event.sse, now_s)
         if attend:
             self._wake()
 
@@ -237,7 +237,9 @@ class StreamServer:
                 log.exception("no status to open a stream from %s with", address)
                 client.closed = True
                 return
-            client.send_locked(RESPONSE_HEAD + f"retry: {RECONNECT_MS}\n".encode() + status)
+            client.send_locked(
+                RESPONSE_HEAD + f"retry: {RECONNECT_MS}\n".encode() + status, time.monotonic()
+            )
 
     def _refusal(self, address: str) -> str:
         if len(self._clients) >= self.limits.total:
@@ -269,7 +271,7 @@ class StreamServer:
         now_s = time.monotonic()
         for client in self._clients:
             if not client.closed and now_s - client.last_sent_s >= HEARTBEAT_S:
-                client.send(HEARTBEAT)
+                client.send(HEARTBEAT, now_s)
             if client.closed:
                 self._drop(client)
                 continue
