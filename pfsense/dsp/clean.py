@@ -116,6 +116,8 @@ def window_quantile(window: np.ndarray, q: float) -> np.ndarray:
     [3.0, 4.0]
     """
     ordered = np.sort(window, axis=0)  # NaN sorts last
+    if not np.isnan(ordered[-1]).any():  # every value known (live, usually): one index for all
+        return ordered[int(q * (len(window) - 1))]
     valid = np.count_nonzero(~np.isnan(window), axis=0)
     index = np.floor(q * np.maximum(valid - 1, 0)).astype(int)[None]
     value = np.take_along_axis(ordered, index, axis=0)[0]
@@ -273,8 +275,9 @@ class Cleaner:
             view = np.lib.stride_tricks.sliding_window_view(known, SCALE_ROWS, axis=0)
             windows = view[ends - SCALE_ROWS].transpose(2, 0, 1)  # (rows, blocks, channels)
         scale = window_quantile(windows, SCALE_QUANTILE)  # (blocks, channels); NaN: unknown
-        limits = np.clip(
-            SCALE_FACTOR * np.nan_to_num(scale), self.threshold_counts, self.ceiling_counts
+        # Between the floor and the ceiling; the floor where nothing is known (fmax skips NaN).
+        limits = np.minimum(
+            np.fmax(SCALE_FACTOR * scale, self.threshold_counts), self.ceiling_counts
         )
         self._limit_block, self._limit = int(last), limits[-1]
         if first == last:
