@@ -5,13 +5,17 @@ Back to back, a frame's numpy work stays in the processor's caches; live, a fram
 12.5 ms and the thread sleeps in between, so every frame starts cold. The paced figure (thread
 CPU time per frame, sleeping 12.5 ms between frames) is what `pfsense serve` pays for a frame;
 `bench_serve.py` measures the whole server. An empty wake-up on the same grid is the floor that
-any per-sample design pays.
+any per-sample design pays. What a wake-up costs grows with how many *different* functions it
+runs, far more than with how many calls: the last figures wake on the grid and call one numpy
+function 30 times, or 30 different ones once each, on the same four numbers.
 
 Run: .venv/bin/python benchmarks/bench_dsp_speed.py
 """
 
 import statistics
 import time
+
+import numpy as np
 
 from pfsense.dsp.pipeline import Processor
 from pfsense.dsp.recent import RECENT_WINDOW_S
@@ -80,6 +84,36 @@ def empty_wake_us(wakes: int = 800) -> float:
     return statistics.median(used_ns) / 1000
 
 
+_A = np.arange(4.0)
+_B = np.arange(8.0).reshape(2, 4)
+SAME = [lambda: _A + 1.0] * 30
+DIFFERENT = [
+    lambda: _A + 1.0, lambda: _A * 2.0, lambda: np.abs(_A), lambda: _A.sum(), lambda: _A.any(),
+    lambda: np.concatenate([_A, _A]), lambda: np.sort(_A), lambda: _A.max(),
+    lambda: np.isnan(_A), lambda: np.where(_A > 1, _A, 0.0), lambda: _A.astype(int),
+    lambda: np.zeros(3), lambda: np.full(3, np.nan), lambda: _B.T.copy(),
+    lambda: np.column_stack([_A, _A]), lambda: _A.tolist(), lambda: np.count_nonzero(_A),
+    lambda: np.argmax(_A), lambda: np.clip(_A, 1, 2), lambda: np.nan_to_num(_A),
+    lambda: np.searchsorted(_A, 2.0), lambda: _A.reshape(2, 2), lambda: np.minimum(_A, 2),
+    lambda: _A // 2, lambda: np.floor(_A), lambda: _B.sum(axis=1), lambda: np.isfinite(_A),
+    lambda: np.take_along_axis(_B, np.zeros((1, 4), int), 0), lambda: _A[_A > 1],
+    lambda: np.broadcast_to(_A, (2, 4)),
+]  # fmt: skip
+
+
+def calls_after_wake_us(calls: list, wakes: int = 800) -> float:
+    """Thread CPU time of a wake on the 12.5 ms grid and then `calls`."""
+    used_ns, due = [], time.monotonic()
+    for _ in range(wakes):
+        due += PERIOD_S
+        started = time.thread_time_ns()
+        time.sleep(max(0.0, due - time.monotonic()))
+        for call in calls:
+            call()
+        used_ns.append(time.thread_time_ns() - started)
+    return statistics.median(used_ns) / 1000
+
+
 def chunked_rows_per_s(batch: Batch, sensor, chunk_rows: int = 4096) -> float:
     timings = []
     for _ in range(5):
@@ -104,6 +138,9 @@ def main() -> None:
     wake = empty_wake_us()
     report("an empty wake-up every 12.5 ms (sleep and wake only)", wake, "us/wake (median)",
            f"{wake * RATE_HZ / 1e4:.2f} % of a core at 80 Hz")  # fmt: skip
+    for label, calls in (("the same numpy call 30 times", SAME), ("30 different", DIFFERENT)):
+        report(f"a wake-up every 12.5 ms, then {label}", calls_after_wake_us(calls),
+               "us/wake (median)")  # fmt: skip
     rate = chunked_rows_per_s(batch, sensor)
     report("processing, plate4, 4096-row chunks", rate / 1e3, "k rows/s (median of 5)",
            f"1 h of plate4 (288,000 rows) in {288_000 / rate:.2f} s")  # fmt: skip

@@ -2,6 +2,7 @@
 possible."""
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -45,6 +46,9 @@ class SimSensor(Sensor):
         self._ahead_index: list[int] = []  # their grid indices, as Python ints for cheap looks
         self._max_rows = max(1, round(MAX_BATCH_S * config.rate_hz))
         self._last_t_s: float | None = None
+        # The script may be changed from another thread (a test's simulated person) while the
+        # reading thread makes rows: one at a time.
+        self._script_lock = threading.Lock()
 
     def describe(self) -> dict:
         return {
@@ -57,11 +61,13 @@ class SimSensor(Sensor):
         """The simulated person does this routine next (within AHEAD_S: rows already made play
         out first, as a person finishes a stroke), then goes back to their script."""
         if self.follows_routines:
-            self.simulation.follow(script)
+            with self._script_lock:
+                self.simulation.follow(script)
 
     def stop_following(self) -> None:
         if self.follows_routines:
-            self.simulation.stop_following()
+            with self._script_lock:
+                self.simulation.stop_following()
 
     def _start(self) -> None:
         # A paused device carries on from the next row it hands out (made ahead or not yet).
@@ -99,7 +105,8 @@ class SimSensor(Sensor):
     def _generate_fast(self, timeout_s: float):
         give_up_t_s = self.simulation.next_t_s + timeout_s
         while not self.simulation.ended:
-            rows = self.simulation.next_rows(self.batch_samples)
+            with self._script_lock:
+                rows = self.simulation.next_rows(self.batch_samples)
             if len(rows.t_s):
                 return self._batch(rows)
             if self.simulation.next_t_s >= give_up_t_s:
@@ -132,7 +139,8 @@ class SimSensor(Sensor):
             and simulation.next_index <= due_index + 1
             and made < self._max_rows
         ):
-            rows = simulation.next_rows(ahead_rows)
+            with self._script_lock:
+                rows = simulation.next_rows(ahead_rows)
             made += ahead_rows
             if len(rows.t_s):
                 batch = self._batch(rows)
