@@ -131,6 +131,13 @@ def test_a_patients_band_by_feel_is_their_rolling_target_and_needs_the_therapist
     refused = client.post("/api/feel/band", json={"patient_id": patient_id}, headers=csrf)
     assert refused.status_code == 409
     assert "therapist" in refused.get_json()["message"]
+    # The therapist's browser made no presses: another browser's are not theirs to save.
+    unpressed = carer.post("/api/feel/band", json={"patient_id": patient_id}, headers=carer_csrf)
+    assert unpressed.status_code == 400
+    assert "press first" in unpressed.get_json()["message"]
+    assert measure(carer, carer_csrf, "strong").status_code == 200
+    press_at(sensor, COMFORTABLE_N)
+    assert measure(carer, carer_csrf, "comfortable").status_code == 200
     saved = carer.post("/api/feel/band", json={"patient_id": patient_id}, headers=carer_csrf)
     assert saved.status_code == 200, saved.get_json()
     targets = carer.get(f"/api/patients/{patient_id}").get_json()["targets"]

@@ -7,6 +7,7 @@ device's own band (no patient chosen) needs the device, a paired browser or the 
 patient's is their target, so it needs the therapist's PIN like any change to it."""
 
 import logging
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -23,12 +24,14 @@ from pfsense.store.db import connect
 from pfsense.web.auth import is_therapist
 from pfsense.web.db import get_db
 from pfsense.web.pairing import refuse_unless_allowed
-from pfsense.web.security import json_body
+from pfsense.web.security import csrf_token, json_body
 
 log = logging.getLogger(__name__)
 bp = Blueprint("felt", __name__, url_prefix="/api/feel")
 
 PRESS_KEPT_S = 600.0  # two presses ten minutes apart are not one sitting's
+MAX_BROWSERS = 16  # a household's or a clinic's phones: memory bounded whoever presses
+_PRESSES_LOCK = threading.Lock()
 
 
 @bp.post("/press")
@@ -96,7 +99,17 @@ def _recent_press(level: str) -> float:
 
 
 def _presses() -> dict:
-    return current_app.extensions.setdefault("pfsense.presses", {})
+    """This browser's presses (by its CSRF token): a band is made only from the presses of
+    the browser that saves it, never from one another paired browser took in between. Kept
+    for at most MAX_BROWSERS browsers, the least recently used dropped."""
+    by_browser = current_app.extensions.setdefault("pfsense.presses", {})
+    token = csrf_token()
+    with _PRESSES_LOCK:  # web threads
+        presses = by_browser.pop(token, {})
+        by_browser[token] = presses  # now the most recently used
+        while len(by_browser) > MAX_BROWSERS:
+            del by_browser[next(iter(by_browser))]
+    return presses
 
 
 def _live():
