@@ -73,17 +73,6 @@ def paced_us(batch: Batch, sensor, frames: int = 800) -> float:
     return statistics.median(used_ns) / 1000
 
 
-def empty_wake_us(wakes: int = 800) -> float:
-    """Thread CPU time of waking on a 12.5 ms grid and doing nothing: this machine's floor."""
-    used_ns, due = [], time.monotonic()
-    for _ in range(wakes):
-        due += PERIOD_S
-        started = time.thread_time_ns()
-        time.sleep(max(0.0, due - time.monotonic()))
-        used_ns.append(time.thread_time_ns() - started)
-    return statistics.median(used_ns) / 1000
-
-
 _A = np.arange(4.0)
 _B = np.arange(8.0).reshape(2, 4)
 SAME = [lambda: _A + 1.0] * 30
@@ -102,7 +91,8 @@ DIFFERENT = [
 
 
 def calls_after_wake_us(calls: list, wakes: int = 800) -> float:
-    """Thread CPU time of a wake on the 12.5 ms grid and then `calls`."""
+    """Thread CPU time of a wake on the 12.5 ms grid and then `calls`; with none, this
+    machine's floor."""
     used_ns, due = [], time.monotonic()
     for _ in range(wakes):
         due += PERIOD_S
@@ -135,7 +125,7 @@ def main() -> None:
     paced = paced_us(live, sensor)
     report("processing, plate4, one sample every 12.5 ms", paced, "us/frame (median)",
            f"{paced * RATE_HZ / 1e4:.2f} % of a core at 80 Hz")  # fmt: skip
-    wake = empty_wake_us()
+    wake = calls_after_wake_us([])
     report("an empty wake-up every 12.5 ms (sleep and wake only)", wake, "us/wake (median)",
            f"{wake * RATE_HZ / 1e4:.2f} % of a core at 80 Hz")  # fmt: skip
     for label, calls in (("the same numpy call 30 times", SAME), ("30 different", DIFFERENT)):

@@ -56,13 +56,10 @@ def centre_of_pressure_mm(
     # Divided only where there is contact (no warning to silence); NaN elsewhere, and where a
     # rejected cell made the total NaN (the comparison is False).
     contact = (force_n >= contact_threshold_n)[:, None]
-    position_mm = np.divide(sums[:, 1:], force_n[:, None], out=_nan_like(sums), where=contact)
+    no_contact = np.full((len(sums), 2), np.nan)
+    position_mm = np.divide(sums[:, 1:], force_n[:, None], out=no_contact, where=contact)
     position_mm *= (_HALF * width_mm, _HALF * length_mm)
     return force_n, position_mm[:, 0], position_mm[:, 1]
-
-
-def _nan_like(sums: np.ndarray) -> np.ndarray:
-    return np.full((len(sums), 2), np.nan)
 
 
 # Rows: total, x moment (right minus left), y moment (front minus rear).

@@ -109,6 +109,12 @@
     }));
   }
 
+  // The list first, then the message, so "deleted" never shows beside the patient's row; if the
+  // list cannot be refreshed, its error stays up instead.
+  async function refreshPatientsThenSay(text) {
+    if ((await attempt(showPatients)) !== null) say(text);
+  }
+
   // A patient form's fields; a server field name to its inputs.
   function patientFields(form) {
     const fields = Object.fromEntries(new FormData(form));
@@ -133,7 +139,7 @@
   async function addPatient(extra) {
     const form = $("new-patient");
     const answer = await attempt(() => call("POST", "/api/patients", { ...patientFields(form), ...extra }), null, patientInputs(form));
-    if (answer) { form.reset(); await attempt(showPatients); say("patient added"); showPatient(answer.patient.id); }
+    if (answer) { form.reset(); await refreshPatientsThenSay("patient added"); showPatient(answer.patient.id); }
     else if (refusal.existing) askSameName(form, "yes, add them as a new patient", () => addPatient({ allow_duplicate_name: true }));
   }
   $("new-patient").addEventListener("submit", (event) => { event.preventDefault(); addPatient({}); });
@@ -164,7 +170,7 @@
     const form = $("edit-patient");
     const id = shown.patient.id;
     const answer = await attempt(() => call("PUT", `/api/patients/${id}`, { ...editedPatient(form), ...extra }), null, patientInputs(form));
-    if (answer) { await attempt(showPatients); say("patient saved"); showPatient(id); }
+    if (answer) { await refreshPatientsThenSay("patient saved"); showPatient(id); }
     else if (refusal.existing) askSameName(form, "yes, rename them", () => savePatient({ allow_duplicate_name: true }));
   }
   $("edit-patient").addEventListener("submit", (event) => { event.preventDefault(); savePatient({}); });
@@ -333,11 +339,9 @@
   $("delete-patient").addEventListener("click", async () => {
     const p = shown.patient;
     if (!confirm(`Delete ${p.name} (${describe(p)}), every session and every recording of them? This cannot be undone.`)) return;
-    // The list is refreshed before the message, so "deleted" never shows beside the patient's row.
     if (await attempt(() => call("DELETE", `/api/patients/${p.id}`))) {
       $("patient").hidden = true;
-      await attempt(showPatients);
-      say(`${p.name} (${describe(p)}) deleted`);
+      await refreshPatientsThenSay(`${p.name} (${describe(p)}) deleted`);
     }
   });
 
