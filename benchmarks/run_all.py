@@ -15,6 +15,7 @@ BENCHMARKS = (
     "bench_dsp_accuracy.py",
     "bench_store.py",
     "bench_serial.py",
+    "bench_gpio.py",
     "bench_techniques.py",
     "bench_cleaning.py",
     "bench_abuse.py",

@@ -28,7 +28,14 @@ from pfsense.sensors.layout import Layout
 MAX_HIGH_NS = 50_000  # under the 60 us that powers the chip down
 RETRIES = 3
 SETTLING_PERIODS = 4  # after a power-down: 400 ms at 10 SPS, 50 ms at 80 SPS (datasheet)
-POLL_S = 0.0005
+# Waiting for DOUT: a conversion comes once a period, so after one is found the next cannot be
+# due for most of a period. The driver sleeps through QUIET_PERIODS of it without looking (a chip
+# up to a third faster than nominal is still looked for in time), then looks POLLS_PER_PERIOD
+# times a period: every 0.5 ms at 80 SPS, 4 ms at 10 SPS, the same share of a period at both.
+# Looking every 0.5 ms from the start woke the thread 25 times a sample at 80 SPS and 200 at
+# 10 SPS; this is about 7 at either, which is what matters on a Pi Zero's core.
+QUIET_PERIODS = 0.75
+POLLS_PER_PERIOD = 25
 DEFAULT_PINS = ((5, 6), (13, 19), (20, 21), (23, 24))  # (DOUT, SCK) per cell, BCM numbering
 
 
@@ -121,6 +128,7 @@ class GpioSensor(Sensor):
         self._chips: list[HX711Pins] = []
         self._seq = SEQ_MODULO - 1
         self._started_ns = 0
+        self._found_mono: list[float] = []  # per chip, when its last conversion was found ready
         self._io = threading.Lock()  # the pins: one sample at a time, or close
 
     @property
@@ -134,6 +142,7 @@ class GpioSensor(Sensor):
         if not self._chips:
             factory = self._pin_factory()
             self._chips = [HX711Pins(factory, d, s, self._max_high_ns) for d, s in self.pins]
+            self._found_mono = [-1.0] * len(self._chips)  # none yet: look at once
         if not self._started_ns:
             self._started_ns = time.perf_counter_ns()
 
@@ -190,9 +199,12 @@ class GpioSensor(Sensor):
             wait_s = 3 * period_s
             for _attempt in range(RETRIES):
                 until = min(deadline, time.monotonic() + wait_s)
-                if not _wait_ready(chip, until, self._wake):
+                # Any read, kept or thrown away, takes the conversion: the next is a period on.
+                quiet_until = self._found_mono[index] + QUIET_PERIODS * period_s
+                if not _wait_ready(chip, until, quiet_until, period_s, self._wake):
                     flags[index] = SampleFlag.TIMEOUT
                     break
+                self._found_mono[index] = time.monotonic()
                 if t_s is None:
                     t_s = (time.perf_counter_ns() - self._started_ns) / 1e9
                     acquired_at = time.time()
@@ -212,9 +224,16 @@ class GpioSensor(Sensor):
         return t_s, acquired_at, counts, flags
 
 
-def _wait_ready(chip: HX711Pins, until: float, wake: threading.Event) -> bool:
-    """DOUT low before `until`; False on a timeout, or at once when stop() or close() wakes us."""
+def _wait_ready(
+    chip: HX711Pins, until: float, quiet_until: float, period_s: float, wake: threading.Event
+) -> bool:
+    """DOUT low before `until`, not looked at before `quiet_until` (monotonic times); False on a
+    timeout, or at once when stop() or close() wakes us."""
+    quiet_s = min(quiet_until, until) - time.monotonic()
+    if quiet_s > 0 and wake.wait(quiet_s):
+        return False
+    poll_s = period_s / POLLS_PER_PERIOD
     while not chip.ready():
-        if time.monotonic() >= until or wake.wait(POLL_S):
+        if time.monotonic() >= until or wake.wait(poll_s):
             return False
     return True
