@@ -61,13 +61,17 @@ class SckPin(MockPin):
         return changed
 
 
-def wire(values_per_cell, pins=((5, 6), (13, 19)), rate_hz=80):
-    """A MockFactory with an emulated HX711 on each (DOUT, SCK) pair."""
+def wire(values_per_cell, pins=((5, 6), (13, 19)), rate_hz=80, first_ready_us=None):
+    """A MockFactory with an emulated HX711 on each (DOUT, SCK) pair; `first_ready_us`, one per
+    chip, sets when each converts first (chips are not in step with each other)."""
     factory = MockFactory()
     clock = RealClock()
     emulators = []
-    for (dout, sck), values in zip(pins, values_per_cell, strict=False):
-        emulator = EmulatedHX711(clock, values, rate_hz, power_down_us=POWER_DOWN_US)
+    firsts = first_ready_us or [0.0] * len(pins)
+    for (dout, sck), values, first in zip(pins, values_per_cell, firsts, strict=False):
+        emulator = EmulatedHX711(
+            clock, values, rate_hz, first_ready_us=first, power_down_us=POWER_DOWN_US
+        )
         factory.pin(dout, pin_class=DoutPin).emulator = emulator
         factory.pin(sck, pin_class=SckPin).emulator = emulator
         emulators.append(emulator)
@@ -150,7 +154,7 @@ def test_one_cell_of_four_unplugged_is_flagged_and_the_others_read():
 @pytest.mark.parametrize("rate_hz", [10, 80])
 def test_dout_is_looked_at_a_few_times_a_sample_not_every_half_millisecond(rate_hz):
     """After a conversion the next is a period away: the driver sleeps through most of it. Looking
-    every 0.5 ms throughout was 25 looks a sample at 80 SPS and 200 at 10 SPS, each a wake-up of
+    every 0.5 ms throughout was 22 looks a sample at 80 SPS and 181 at 10 SPS, each a wake-up of
     the thread, which on a Pi Zero costs more than the sample's processing."""
     factory, _ = wire([itertools.count(0)], rate_hz=rate_hz)
     sensor = GpioSensor(make_layout("single"), rate_hz, ((5, 6),), factory, MAX_HIGH_NS)
@@ -171,6 +175,92 @@ def test_a_chip_a_fifth_faster_than_its_nominal_rate_loses_no_conversion_to_the_
     missed = np.diff(batch.counts[:, 0]) - 1
     assert missed.min() >= 0
     assert missed.sum() <= 2, f"{missed.sum()} of {emulator.conversions} conversions missed"
+
+
+def test_after_a_late_read_the_next_conversion_is_read_when_it_comes():
+    """A read that comes late finds DOUT low at once and cannot tell when that conversion came;
+    the next wait must look at once rather than sleep a quiet spell timed from the late find."""
+    rate_hz, period_s = 10, 0.1
+    factory, _ = wire([itertools.count(0)], rate_hz=rate_hz)
+    sensor = GpioSensor(make_layout("single"), rate_hz, ((5, 6),), factory, MAX_HIGH_NS)
+    with sensor:
+        before = read_samples(sensor, 4)
+        time.sleep(1.7 * period_s)  # the acquisition loop held up (a store write, say)
+        after = read_samples(sensor, 5)
+    batch = Batch.concat([before, after])
+    # Conversion k came at k periods plus a constant: how late each was stamped, beyond the least.
+    late_s = batch.t_s - batch.counts[:, 0] * period_s
+    late_s -= late_s.min()
+    assert late_s[4] > 0.5 * period_s  # the late read itself (the conversion waited for it)
+    assert np.all(late_s[5:] < 0.2 * period_s), late_s.round(3).tolist()
+
+
+def test_four_chips_out_of_step_are_each_read_without_losing_conversions():
+    pins = ((5, 6), (13, 19), (20, 21), (23, 24))
+    period_us = 1e5  # 10 SPS
+    phases_us = [0.0, 0.3 * period_us, 0.55 * period_us, 0.8 * period_us]
+    factory, _ = wire([itertools.count(0) for _ in pins], pins, 10, phases_us)
+    sensor = GpioSensor(make_layout("plate4"), 10, pins, factory, MAX_HIGH_NS)
+    with sensor:
+        read_samples(sensor, 2)
+        looks_before = sum(factory.pin(dout).looks for dout, _ in pins)
+        batch = read_samples(sensor, 16)
+    looks = sum(factory.pin(dout).looks for dout, _ in pins) - looks_before
+    assert not batch.flags.any()
+    assert np.all(np.diff(batch.counts, axis=0) >= 1)  # each chip's newer conversion every time
+    assert np.count_nonzero(np.diff(batch.counts, axis=0) != 1) <= 2
+    assert looks / (16 * len(pins)) < 12
+
+
+def test_a_close_while_waiting_for_a_later_chip_ends_the_read_without_timeout_flags():
+    """Closing between one chip's reading and the next chip's is the end of reading, not a dead
+    chip: the read says the sensor closed, it does not return a sample flagged TIMEOUT."""
+    pins = ((5, 6), (13, 19), (20, 21), (23, 24))
+    # 10 SPS: chip 0 converts at 0, 100, 200 ms...; the others 60 ms after it.
+    factory, _ = wire([itertools.count(0) for _ in pins], pins, 10, [0.0] + [60_000.0] * 3)
+    sensor = GpioSensor(make_layout("plate4"), 10, pins, factory, MAX_HIGH_NS)
+    sensor.start()
+    read_samples(sensor, 2)
+    outcome = []
+
+    def reader():
+        try:
+            outcome.append(sensor.read(3.0))
+        except Exception as error:
+            outcome.append(type(error).__name__)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    time.sleep(0.07)  # from 160 ms: chip 0 is read at 200 ms, and chip 1 awaited until 260
+    sensor.close()
+    thread.join(5)
+    assert outcome == ["SensorClosed"]
+
+
+def test_close_wakes_a_reader_sleeping_between_conversions():
+    """At 1 SPS the wait after a conversion sleeps 0.75 s without looking at DOUT; a close must
+    cut it short, not wait it out."""
+    factory, _ = wire([itertools.count(0)], rate_hz=1)
+    sensor = GpioSensor(make_layout("single"), 1, ((5, 6),), factory, MAX_HIGH_NS)
+    sensor.start()
+    sensor.read(3.0)  # the conversion waiting at the start: DOUT low at the first look
+    sensor.read(3.0)  # DOUT seen high until the next: the wait after it is a quiet spell
+    outcome = []
+
+    def reader():
+        try:
+            sensor.read(3.0)
+        except Exception as error:
+            outcome.append((type(error).__name__, time.monotonic()))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    time.sleep(0.05)
+    closed_at = time.monotonic()
+    sensor.close()
+    thread.join(5)
+    assert [name for name, _ in outcome] == ["SensorClosed"]
+    assert outcome[0][1] - closed_at < 0.5  # the quiet spell had 0.7 s left
 
 
 def test_close_from_another_thread_wakes_a_blocked_reader():

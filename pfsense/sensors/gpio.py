@@ -28,12 +28,15 @@ from pfsense.sensors.layout import Layout
 MAX_HIGH_NS = 50_000  # under the 60 us that powers the chip down
 RETRIES = 3
 SETTLING_PERIODS = 4  # after a power-down: 400 ms at 10 SPS, 50 ms at 80 SPS (datasheet)
-# Waiting for DOUT: a conversion comes once a period, so after one is found the next cannot be
-# due for most of a period. The driver sleeps through QUIET_PERIODS of it without looking (a chip
-# up to a third faster than nominal is still looked for in time), then looks POLLS_PER_PERIOD
-# times a period: every 0.5 ms at 80 SPS, 4 ms at 10 SPS, the same share of a period at both.
-# Looking every 0.5 ms from the start woke the thread 25 times a sample at 80 SPS and 200 at
-# 10 SPS; this is about 7 at either, which is what matters on a Pi Zero's core.
+# Waiting for DOUT: a conversion comes once a period, and the last came after DOUT was last seen
+# high, so the next cannot be due for most of a period after that moment. The driver sleeps
+# through QUIET_PERIODS of it without looking (a chip up to a third faster than nominal is still
+# looked for in time), then looks POLLS_PER_PERIOD times a period: every 0.5 ms at 80 SPS, 4 ms at
+# 10 SPS, so a reading is stamped at most that late, the same share of a period at both rates.
+# Where DOUT was already low at the first look (a read came late), the conversion may have waited
+# for any time, so the next wait looks at once. Looking every 0.5 ms throughout woke the thread
+# 22 times a sample at 80 SPS and 181 at 10 SPS (benchmarks/bench_gpio.py); this is 7-10 at
+# either, and on a Pi Zero a wake-up costs more than the sample's processing.
 QUIET_PERIODS = 0.75
 POLLS_PER_PERIOD = 25
 DEFAULT_PINS = ((5, 6), (13, 19), (20, 21), (23, 24))  # (DOUT, SCK) per cell, BCM numbering
@@ -128,7 +131,7 @@ class GpioSensor(Sensor):
         self._chips: list[HX711Pins] = []
         self._seq = SEQ_MODULO - 1
         self._started_ns = 0
-        self._found_mono: list[float] = []  # per chip, when its last conversion was found ready
+        self._seen_high_mono: list[float] = []  # per chip: its last conversion came after this
         self._io = threading.Lock()  # the pins: one sample at a time, or close
 
     @property
@@ -142,7 +145,7 @@ class GpioSensor(Sensor):
         if not self._chips:
             factory = self._pin_factory()
             self._chips = [HX711Pins(factory, d, s, self._max_high_ns) for d, s in self.pins]
-            self._found_mono = [-1.0] * len(self._chips)  # none yet: look at once
+            self._seen_high_mono = [-1.0] * len(self._chips)  # none yet: look at once
         if not self._started_ns:
             self._started_ns = time.perf_counter_ns()
 
@@ -200,11 +203,14 @@ class GpioSensor(Sensor):
             for _attempt in range(RETRIES):
                 until = min(deadline, time.monotonic() + wait_s)
                 # Any read, kept or thrown away, takes the conversion: the next is a period on.
-                quiet_until = self._found_mono[index] + QUIET_PERIODS * period_s
-                if not _wait_ready(chip, until, quiet_until, period_s, self._wake):
+                quiet_until = self._seen_high_mono[index] + QUIET_PERIODS * period_s
+                seen_high = _wait_ready(chip, until, quiet_until, period_s, self._wake)
+                if seen_high is None:
+                    if self._wake.is_set():
+                        return None  # stopped or closed: the caller says so, no TIMEOUT flags
                     flags[index] = SampleFlag.TIMEOUT
                     break
-                self._found_mono[index] = time.monotonic()
+                self._seen_high_mono[index] = seen_high
                 if t_s is None:
                     t_s = (time.perf_counter_ns() - self._started_ns) / 1e9
                     acquired_at = time.time()
@@ -226,14 +232,18 @@ class GpioSensor(Sensor):
 
 def _wait_ready(
     chip: HX711Pins, until: float, quiet_until: float, period_s: float, wake: threading.Event
-) -> bool:
-    """DOUT low before `until`, not looked at before `quiet_until` (monotonic times); False on a
-    timeout, or at once when stop() or close() wakes us."""
+) -> float | None:
+    """Wait for DOUT low before `until`, not looking before `quiet_until` (monotonic times).
+    Returns when DOUT was last seen high, after which this conversion came (-1.0 when it was low
+    at the first look: it may have waited since any time); None on a timeout, or at once when
+    stop() or close() wakes us."""
     quiet_s = min(quiet_until, until) - time.monotonic()
     if quiet_s > 0 and wake.wait(quiet_s):
-        return False
+        return None
     poll_s = period_s / POLLS_PER_PERIOD
+    seen_high = -1.0
     while not chip.ready():
-        if time.monotonic() >= until or wake.wait(poll_s):
-            return False
-    return True
+        seen_high = time.monotonic()
+        if seen_high >= until or wake.wait(poll_s):
+            return None
+    return seen_high
