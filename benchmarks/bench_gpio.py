@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from pfsense.sensors.gpio import GpioSensor  # noqa: E402
 from pfsense.sensors.layout import make_layout  # noqa: E402
-from tests.test_gpio_sensor import MAX_HIGH_NS, wire  # noqa: E402 - the tests' emulated chip
+from tests.gpio_pins import MAX_HIGH_NS, wire  # noqa: E402 - the tests' emulated chip
 
 try:
     from benchmarks.common import reference_ms, report

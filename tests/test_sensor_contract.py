@@ -65,7 +65,7 @@ DRIVERS = {
 
 
 def _gpio_on_mock_pins():
-    from .test_gpio_sensor import sensor_on, wire
+    from .gpio_pins import sensor_on, wire
 
     pins = ((5, 6), (13, 19), (20, 21), (23, 24))
     factory, _ = wire([itertools.count(1000 * (k + 1)) for k in range(4)], pins)

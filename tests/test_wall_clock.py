@@ -17,7 +17,7 @@ from pfsense.sensors import SensorOptions, gpio, open_sensor, pacing, serial_por
 
 from .fake_pico import FakePico
 from .firmware import circuitpython
-from .test_gpio_sensor import sensor_on, wire
+from .gpio_pins import sensor_on, wire
 
 STEP_S = 3600.0
 

@@ -35,7 +35,7 @@ SETTLING_PERIODS = 4  # after a power-down: 400 ms at 10 SPS, 50 ms at 80 SPS (d
 # 10 SPS, so a reading is stamped at most that late, the same share of a period at both rates.
 # Where DOUT was already low at the first look (a read came late), the conversion may have waited
 # for any time, so the next wait looks at once. Looking every 0.5 ms throughout woke the thread
-# 22 times a sample at 80 SPS and 181 at 10 SPS (benchmarks/bench_gpio.py); this is 7-10 at
+# 22 times a sample at 80 SPS and 181 at 10 SPS (benchmarks/bench_gpio.py); this is 8-9 at
 # either, and on a Pi Zero a wake-up costs more than the sample's processing.
 QUIET_PERIODS = 0.75
 POLLS_PER_PERIOD = 25

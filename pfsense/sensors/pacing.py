@@ -39,9 +39,14 @@ class Pacer:
         return now < deadline_mono or now >= target
 
     def acquired_at(self, source_t_s: float | np.ndarray) -> float | np.ndarray:
-        """Unix seconds at which a source time is (was) due, by the wall clock as it reads now.
+        """Unix seconds at which a source time is (was) due (see wall_clock_at)."""
+        return wall_clock_at(self._origin_mono + source_t_s)
 
-        Not an offset taken once at start: a wall clock drifts from the monotonic one (5 ms/s
-        measured on a virtual machine) and steps when NTP first syncs a Pi, which has no
-        real-time clock; a viewer compares acquired_at with its own wall clock."""
-        return time.time() - (time.monotonic() - self._origin_mono - source_t_s)
+
+def wall_clock_at(mono_s: float | np.ndarray) -> float | np.ndarray:
+    """Unix seconds at monotonic time `mono_s`, by the wall clock as it reads now.
+
+    Not an offset taken once at start: a wall clock drifts from the monotonic one (5 ms/s
+    measured on a virtual machine) and steps when NTP first syncs a Pi, which has no real-time
+    clock; a viewer compares a sample's acquired_at with its own wall clock."""
+    return time.time() - (time.monotonic() - mono_s)

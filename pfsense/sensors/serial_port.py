@@ -27,6 +27,7 @@ from pfsense.sensors.base import Sensor
 from pfsense.sensors.batch import SEQ_MODULO, Batch
 from pfsense.sensors.flags import FLAGS_DTYPE, SampleFlag
 from pfsense.sensors.layout import Layout
+from pfsense.sensors.pacing import wall_clock_at
 from pfsense.sensors.pico_link import MAX_LINE_BYTES, Frame, LinkError, SequenceCheck, parse_line
 
 log = logging.getLogger(__name__)
@@ -239,12 +240,9 @@ class SerialSensor(Sensor):
 
     def _batch(self, rows: list[tuple]) -> Batch:
         t_s = np.array([row[0] for row in rows])
-        # t_s is on the host's monotonic clock (from _started_mono); acquired_at maps it to the
-        # wall clock as it reads now, which drifts and steps (NTP's first sync on a Pi).
-        wall_minus_t_s = time.time() - (time.monotonic() - self._started_mono)
         return Batch(
             t_s,
-            t_s + wall_minus_t_s,
+            wall_clock_at(self._started_mono + t_s),  # t_s is monotonic from _started_mono
             np.array([row[1] for row in rows], dtype=np.uint16),
             np.array([row[2] for row in rows], dtype=COUNTS_DTYPE),
             np.array([row[3] for row in rows], dtype=FLAGS_DTYPE),
