@@ -26,6 +26,7 @@ class EmulatedHX711:
         self.unplugged = False
         self.desync = False
         self.conversions = 0
+        self.converted_at_us = []  # when each conversion came, on `clock` (a power-down shifts it)
         self.power_downs = 0
 
     def attach(self, dout_pin, sck_pin):
@@ -67,4 +68,5 @@ class EmulatedHX711:
             while now >= self.next_ready_us:  # an unread conversion is replaced by the next
                 self.word = next(self.values) & 0xFFFFFF
                 self.conversions += 1
+                self.converted_at_us.append(self.next_ready_us)
                 self.next_ready_us += self.period_us

@@ -12,7 +12,7 @@ import pytest
 from pfsense.errors import ConfigError, SensorTimeout
 from pfsense.sensors.batch import Batch, seq_gaps
 from pfsense.sensors.flags import SampleFlag
-from pfsense.sensors.gpio import GpioSensor, parse_pins
+from pfsense.sensors.gpio import POLLS_PER_PERIOD, GpioSensor, parse_pins
 from pfsense.sensors.layout import make_layout
 
 from .gpio_pins import MAX_HIGH_NS, sensor_on, wire
@@ -90,44 +90,97 @@ def test_one_cell_of_four_unplugged_is_flagged_and_the_others_read():
 def test_dout_is_looked_at_a_few_times_a_sample_not_every_half_millisecond(rate_hz):
     """After a conversion the next is a period away: the driver sleeps through most of it. Looking
     every 0.5 ms throughout was 22 looks a sample at 80 SPS and 181 at 10 SPS, each a wake-up of
-    the thread, which on a Pi Zero costs more than the sample's processing."""
+    the thread, which on a Pi Zero costs more than the sample's processing. The median sample:
+    a read the machine's load disturbs is followed by the chip's settling time, with its own
+    looks (the test below)."""
     factory, _ = wire([itertools.count(0)], rate_hz=rate_hz)
     sensor = GpioSensor(make_layout("single"), rate_hz, ((5, 6),), factory, MAX_HIGH_NS)
     samples = 2 * rate_hz // 10 + 8
+    looks = []
     with sensor:
         read_samples(sensor, 3)  # in step with the chip's conversions
-        looks_before = factory.pin(5).looks
-        batch = read_samples(sensor, samples)
-    looks_per_sample = (factory.pin(5).looks - looks_before) / samples
-    assert looks_per_sample < 12, looks_per_sample
-    assert np.count_nonzero(np.diff(batch.counts[:, 0]) != 1) <= 1  # and none missed, or one
+        batches = []
+        for _ in range(samples + 1):
+            looks.append(factory.pin(5).looks)
+            batches.append(sensor.read(2.0))
+    looks_per_sample = np.median(np.diff(looks))
+    assert looks_per_sample < 12, np.diff(looks).tolist()
+    counts = Batch.concat(batches).counts[:, 0]
+    assert np.count_nonzero(np.diff(counts) != 1) <= 1  # and none missed, or one
 
 
 def test_a_chip_a_fifth_faster_than_its_nominal_rate_loses_no_conversion_to_the_quiet_wait():
     factory, (emulator,) = wire([itertools.count(0)], rate_hz=96)
     with sensor_on(factory) as sensor:  # the driver expects 80 SPS
         batch = read_samples(sensor, 160)
+        disturbed = sensor.discarded_reads  # each of those took its conversion with it
     missed = np.diff(batch.counts[:, 0]) - 1
     assert missed.min() >= 0
-    assert missed.sum() <= 2, f"{missed.sum()} of {emulator.conversions} conversions missed"
+    # A quiet spell of a whole period loses 35 of 195; a thread the machine's load holds up for a
+    # period, now and then, loses one.
+    lost = missed.sum() - disturbed
+    assert lost <= 0.02 * emulator.conversions, (
+        f"{lost} of {emulator.conversions} conversions missed ({disturbed} disturbed)"
+    )
+
+
+def stamped_late_s(batch, emulator):
+    """How late each sample was stamped after its conversion came, beyond the least: the values
+    are itertools.count(0), so a reading's counts are its conversion's index. Measured against
+    when the chip converted, not a grid of periods: a read the machine's load disturbs powers the
+    chip down, and its conversions come on a new grid after the settling time."""
+    came_s = np.asarray(emulator.converted_at_us)[batch.counts[:, 0]] / 1e6
+    late_s = batch.t_s - came_s
+    return late_s - late_s.min()
 
 
 def test_after_a_late_read_the_next_conversion_is_read_when_it_comes():
     """A read that comes late finds DOUT low at once and cannot tell when that conversion came;
     the next wait must look at once rather than sleep a quiet spell timed from the late find."""
     rate_hz, period_s = 10, 0.1
-    factory, _ = wire([itertools.count(0)], rate_hz=rate_hz)
+    factory, (emulator,) = wire([itertools.count(0)], rate_hz=rate_hz)
     sensor = GpioSensor(make_layout("single"), rate_hz, ((5, 6),), factory, MAX_HIGH_NS)
     with sensor:
         before = read_samples(sensor, 4)
         time.sleep(1.7 * period_s)  # the acquisition loop held up (a store write, say)
         after = read_samples(sensor, 5)
-    batch = Batch.concat([before, after])
-    # Conversion k came at k periods plus a constant: how late each was stamped, beyond the least.
-    late_s = batch.t_s - batch.counts[:, 0] * period_s
-    late_s -= late_s.min()
+    late_s = stamped_late_s(Batch.concat([before, after]), emulator)
     assert late_s[4] > 0.5 * period_s  # the late read itself (the conversion waited for it)
     assert np.all(late_s[5:] < 0.2 * period_s), late_s.round(3).tolist()
+
+
+def test_after_a_read_that_powered_the_chip_down_the_retry_is_stamped_when_it_came():
+    """SCK held high past the limit powers the chip down; it converts again after its settling
+    time (4 periods). The sample is stamped at the read that is kept (stamping it at the one
+    thrown away put it 0.4 s before the force it carries), and the driver sleeps through most of
+    the settling time (looking all through it was 101 looks for that sample, not 9)."""
+    rate_hz, period_s = 10, 0.1
+    factory, (emulator,) = wire([itertools.count(0)], rate_hz=rate_hz)
+    stalls = {"left": 1}
+
+    def stall_the_third_conversion(em):
+        if em.conversions >= 3 and em.pulses == 12 and stalls["left"]:
+            stalls["left"] = 0
+            return True
+        return False
+
+    factory.pin(6).stall_on_pulse = stall_the_third_conversion
+    sensor = GpioSensor(make_layout("single"), rate_hz, ((5, 6),), factory, MAX_HIGH_NS)
+    looks = []
+    with sensor:
+        batches = []
+        for _ in range(6):
+            batches.append(sensor.read(2.0))
+            looks.append(factory.pin(5).looks)
+        assert sensor.discarded_reads >= 1
+    assert emulator.power_downs >= 1
+    batch = Batch.concat(batches)
+    late_s = stamped_late_s(batch, emulator)
+    assert np.all(late_s < 0.2 * period_s), late_s.round(3).tolist()
+    settled = int(np.argmax(np.diff(batch.counts[:, 0]) > 1)) + 1  # the sample read after settling
+    assert settled > 0
+    looks_for_it = looks[settled] - looks[settled - 1]
+    assert looks_for_it < 2 * POLLS_PER_PERIOD, looks_for_it  # 46 here; 101 looking throughout
 
 
 def test_four_chips_out_of_step_are_each_read_without_losing_conversions():
@@ -140,10 +193,14 @@ def test_four_chips_out_of_step_are_each_read_without_losing_conversions():
         read_samples(sensor, 2)
         looks_before = sum(factory.pin(dout).looks for dout, _ in pins)
         batch = read_samples(sensor, 16)
+        disturbed = sensor.discarded_reads
     looks = sum(factory.pin(dout).looks for dout, _ in pins) - looks_before
     assert not batch.flags.any()
     assert np.all(np.diff(batch.counts, axis=0) >= 1)  # each chip's newer conversion every time
-    assert np.count_nonzero(np.diff(batch.counts, axis=0) != 1) <= 2
+    # A read the machine's load disturbs (about one run in three here) powers its chip down, and
+    # the sample waits out its settling time (4 periods) while the other chips convert unread.
+    skips = np.count_nonzero(np.diff(batch.counts, axis=0) != 1)
+    assert skips <= 2 + len(pins) * disturbed, (skips, disturbed)
     assert looks / (16 * len(pins)) < 12
 
 

@@ -26,6 +26,7 @@ from pfsense.sensors.flags import FLAGS_DTYPE, SampleFlag
 from pfsense.sensors.layout import Layout
 
 MAX_HIGH_NS = 50_000  # under the 60 us that powers the chip down
+POWER_DOWN_RATIO = 60 / 50  # the chip powers down at 60 us high, which we trust to 50
 RETRIES = 3
 SETTLING_PERIODS = 4  # after a power-down: 400 ms at 10 SPS, 50 ms at 80 SPS (datasheet)
 # Waiting for DOUT: a conversion comes once a period, and the last came after DOUT was last seen
@@ -36,7 +37,9 @@ SETTLING_PERIODS = 4  # after a power-down: 400 ms at 10 SPS, 50 ms at 80 SPS (d
 # Where DOUT was already low at the first look (a read came late), the conversion may have waited
 # for any time, so the next wait looks at once. Looking every 0.5 ms throughout woke the thread
 # 22 times a sample at 80 SPS and 181 at 10 SPS (benchmarks/bench_gpio.py); this is 8-9 at
-# either, and on a Pi Zero a wake-up costs more than the sample's processing.
+# either, and on a Pi Zero a wake-up costs more than the sample's processing. A read that held
+# SCK high long enough to power the chip down is followed by the settling time: the driver sleeps
+# through QUIET_PERIODS of that too (looking all through it was 100 wake-ups each time).
 QUIET_PERIODS = 0.75
 POLLS_PER_PERIOD = 25
 DEFAULT_PINS = ((5, 6), (13, 19), (20, 21), (23, 24))  # (DOUT, SCK) per cell, BCM numbering
@@ -54,6 +57,7 @@ class HX711Pins:
         self.sck.function = "output"
         self.sck.state = 0
         self.discarded = 0
+        self.powered_down = False  # the last read held SCK high past the power-down limit
 
     def ready(self) -> bool:
         return not self.dout.state
@@ -74,6 +78,7 @@ class HX711Pins:
         sck.state = 1  # the 25th pulse: channel A, gain 128, for the next conversion
         sck.state = 0
         slowest_ns = max(slowest_ns, clock() - started)
+        self.powered_down = slowest_ns > self.max_high_ns * POWER_DOWN_RATIO
         if slowest_ns > self.max_high_ns or value == 0xFFFFFF:
             self.discarded += 1
             return None
@@ -131,7 +136,7 @@ class GpioSensor(Sensor):
         self._chips: list[HX711Pins] = []
         self._seq = SEQ_MODULO - 1
         self._started_ns = 0
-        self._seen_high_mono: list[float] = []  # per chip: its last conversion came after this
+        self._quiet_until: list[float] = []  # per chip, monotonic: its next conversion is later
         self._io = threading.Lock()  # the pins: one sample at a time, or close
 
     @property
@@ -145,7 +150,7 @@ class GpioSensor(Sensor):
         if not self._chips:
             factory = self._pin_factory()
             self._chips = [HX711Pins(factory, d, s, self._max_high_ns) for d, s in self.pins]
-            self._seen_high_mono = [-1.0] * len(self._chips)  # none yet: look at once
+            self._quiet_until = [-1.0] * len(self._chips)  # none yet: look at once
         if not self._started_ns:
             self._started_ns = time.perf_counter_ns()
 
@@ -197,27 +202,31 @@ class GpioSensor(Sensor):
         the wall clock drifts and steps (NTP's first sync on a Pi, which has no real-time clock)."""
         period_s = 1.0 / self.rate_hz
         counts, flags = [0] * len(self._chips), [0] * len(self._chips)
-        t_s = acquired_at = None
+        t_s = acquired_at = fallback = None
         for index, chip in enumerate(self._chips):
             wait_s = 3 * period_s
             for _attempt in range(RETRIES):
                 until = min(deadline, time.monotonic() + wait_s)
-                # Any read, kept or thrown away, takes the conversion: the next is a period on.
-                quiet_until = self._seen_high_mono[index] + QUIET_PERIODS * period_s
-                seen_high = _wait_ready(chip, until, quiet_until, period_s, self._wake)
+                seen_high = _wait_ready(chip, until, self._quiet_until[index], period_s, self._wake)
                 if seen_high is None:
                     if self._wake.is_set():
                         return None  # stopped or closed: the caller says so, no TIMEOUT flags
                     flags[index] = SampleFlag.TIMEOUT
                     break
-                self._seen_high_mono[index] = seen_high
-                if t_s is None:
-                    t_s = (time.perf_counter_ns() - self._started_ns) / 1e9
-                    acquired_at = time.time()
+                # Any read, kept or thrown away, takes the conversion: the next is a period on
+                # from when it came, which was after DOUT was last seen high (-1.0: unknown).
+                self._quiet_until[index] = seen_high + QUIET_PERIODS * period_s
+                stamp = ((time.perf_counter_ns() - self._started_ns) / 1e9, time.time())
                 word = chip.read_word()
                 if word is None:  # disturbed, maybe powered down: the next conversion may come
                     wait_s = (3 + SETTLING_PERIODS) * period_s  # only after the settling time
+                    fallback = fallback or stamp
+                    if chip.powered_down:  # it wakes as SCK goes low, converting after settling
+                        settling_s = SETTLING_PERIODS * period_s
+                        self._quiet_until[index] = time.monotonic() + QUIET_PERIODS * settling_s
                     continue
+                if t_s is None:  # the sample's time is its first kept read's, not a discarded one
+                    t_s, acquired_at = stamp
                 counts[index] = sign_extend_24(word)
                 flags[index] = 0 if chip.in_step() else SampleFlag.DESYNC
                 if counts[index] in (COUNTS_MAX, COUNTS_MIN):
@@ -225,8 +234,10 @@ class GpioSensor(Sensor):
                 break
             else:
                 flags[index] = SampleFlag.DESYNC  # every try was disturbed
-        if t_s is None:
-            return None
+        if t_s is None:  # nothing kept: every try disturbed (flagged), or nothing ready in time
+            if fallback is None:
+                return None
+            t_s, acquired_at = fallback
         return t_s, acquired_at, counts, flags
 
 
