@@ -55,7 +55,7 @@ def test_a_read_with_an_sck_high_phase_over_50_us_is_thrown_away_and_retried():
         batch = read_samples(sensor, 3)
         assert sensor.discarded_reads >= 1
     assert not batch.flags.any()  # the retry read a whole conversion
-    assert emulator.power_downs == 1  # 2 ms high: the chip really did power down
+    assert emulator.power_downs >= 1  # 2 ms high: the chip really did power down
 
 
 def test_a_desync_is_flagged():
