@@ -180,7 +180,10 @@ def test_after_a_read_that_powered_the_chip_down_the_retry_is_stamped_when_it_ca
     settled = int(np.argmax(np.diff(batch.counts[:, 0]) > 1)) + 1  # the sample read after settling
     assert settled > 0
     looks_for_it = looks[settled] - looks[settled - 1]
-    assert looks_for_it < 2 * POLLS_PER_PERIOD, looks_for_it  # 46 here; 101 looking throughout
+    # 45-47 here: the ordinary wait (9), the 12 bits read after the chip went down (DOUT read
+    # outside a word, as the counter sees it) and a period of looks after the quiet spell (25);
+    # 101 looking all through the settling time.
+    assert looks_for_it < 3 * POLLS_PER_PERIOD, looks_for_it
 
 
 def test_four_chips_out_of_step_are_each_read_without_losing_conversions():
