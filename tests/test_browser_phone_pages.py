@@ -113,6 +113,36 @@ def test_both_pages_fit_a_phone_with_tables_as_cards(site, tmp_path):
         page.screenshot(path=str(tmp_path / "history.png"), full_page=True)
 
 
+# Words of the tables' cells that the browser split across two lines ("sav/e", "defaul/t").
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll("main table td, main table th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) split.push(match[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_a_phone_on_its_side_shows_the_tables_as_tables_without_splitting_words(site):
+    with browser_page() as page:
+        therapist_page(page, site, "S. Ideways")
+        page.set_viewport_size({"width": 844, "height": 390})
+        assert page.eval_on_selector("#targets tbody tr", "r => getComputedStyle(r).display") == (
+            "table-row"
+        )
+        assert page.evaluate(SPLIT_WORDS) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 844
+
+
 def test_a_demonstration_shows_force_and_countdown_by_the_button_and_keeps_the_duration(site):
     with browser_page() as page:
         page.add_init_script(COUNT_STREAMS)
